@@ -1,0 +1,49 @@
+# Every target is a thin call of the `osaa` CLI or of pytest inside the project's own environment.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OSAA := $(BIN)/osaa
+
+.DEFAULT_GOAL := help
+.PHONY: help install run-pipeline test test-fast test-reliability lint bench sample-data clean-lake system-deps
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned packages
+
+run-pipeline: $(STAMP) ## Run the whole pipeline on the shipped sample data and write reports/
+	$(OSAA) run-pipeline
+
+system-deps: ## Install the Debian packages the browser tests need (headless Chromium)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium'"; fi; }
+
+test: $(STAMP) system-deps ## Run the whole test suite (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP) ## Tests without the slow, S3 and browser ones
+	$(BIN)/pytest -q -m "not slow and not s3 and not browser and not reliability"
+
+test-reliability: $(STAMP) system-deps ## The reliability and security suite alone
+	$(BIN)/pytest -q -m reliability tests/reliability
+
+lint: $(STAMP) ## ruff and hadolint
+	$(BIN)/ruff check .
+	$(BIN)/hadolint Dockerfile
+
+bench: $(STAMP) ## Full-scale benchmarks; writes benchmarks/RESULTS.md
+	$(BIN)/python -m benchmarks
+
+sample-data: $(STAMP) ## Regenerate the small committed sample under data/raw
+	$(OSAA) sample-data --scale small --out data/raw
