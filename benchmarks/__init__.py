@@ -1,0 +1,1 @@
+"""Full-scale benchmarks, each against a raw baseline run in the same process."""
