@@ -10,6 +10,8 @@ import pytest
 
 from osaa_lib.config import Settings, load_settings
 
+pytest_plugins = ["tests.s3_server"]
+
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM_SAMPLES = REPO.parent / "shared" / "data" / "upstream-samples"
 
