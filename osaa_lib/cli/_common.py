@@ -89,16 +89,14 @@ def _run_recorded(
         try:
             with runs.track(s, command, params, log_file=str(log_file)) as record:
                 log.info(
-                    "run %s started: %s %s",
-                    record.run_id,
+                    "started %s %s",
                     command,
                     record.arguments,
                     extra=FILE_ONLY,
                 )
                 result = fn(*args, **kwargs)
             log.info(
-                "run %s succeeded in %.1f s",
-                record.run_id,
+                "SUCCESS in %.1f s",
                 record.duration_s or 0,
                 extra=_extra(record),
             )
@@ -126,8 +124,7 @@ def _after_failure(s: Settings, record: Any, exc: BaseException) -> None:
             log.info("run %s ended with exit code 0", record.run_id, extra=_extra(record))
             return
         log.error(
-            "run %s FAILED (exit %s): %s",
-            record.run_id,
+            "FAILED (exit %s): %s",
             record.exit_code,
             record.error,
             exc_info=None if isinstance(exc, OsaaError | SystemExit) or _is_exit(exc) else exc,
