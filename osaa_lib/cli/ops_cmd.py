@@ -112,7 +112,9 @@ def register(app: typer.Typer) -> None:
             entries = entries[-limit:]
         for e in entries:
             if as_json:
-                console.print_json(json.dumps({**asdict(e), "time": e.time.isoformat()}))
+                typer.echo(
+                    json.dumps({**asdict(e), "time": e.time.isoformat()}, ensure_ascii=False)
+                )
                 continue
             line = Text(f"{e.time:%Y-%m-%d %H:%M:%S} ")
             line.append(f"{e.level:<7}", style=LEVEL_STYLE.get(e.level, ""))
