@@ -247,7 +247,7 @@ def check_history(
             WHERE c.run_id IN (SELECT run_id FROM {SCHEMA}.dq_runs ORDER BY run_id DESC LIMIT ?)
             ORDER BY c.run_id, c.source, c.check_name""",
             [runs],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         if own:
             con.close()

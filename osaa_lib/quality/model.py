@@ -23,6 +23,7 @@ class CheckResult:
     failing_count: int
     message: str = ""
     samples: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
     accepted: bool = False
     accept_reason: str | None = None
 
@@ -99,6 +100,8 @@ class QualityResult:
     kpis: list[Kpi] = field(default_factory=list)
     coverage: Any = None
     previous_run_id: str | None = None
+    vintage_diffs: dict[str, Any] = field(default_factory=dict)
+    anomaly_count: int = 0
     duration_s: float = 0.0
     saved: bool = False
 

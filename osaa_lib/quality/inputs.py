@@ -1,0 +1,100 @@
+"""Where the quality engine finds its inputs: published tables, the reference, ingest records.
+
+Tables are found by the lake layout of docs/CONTRACTS.md; the ingest record is read through
+`osaa_lib.ingest` so the quality engine never depends on how ingest lays out its manifests.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from osaa_lib.config import Settings
+from osaa_lib.errors import LakeError
+from osaa_lib.lake import Lake, join
+
+log = logging.getLogger(__name__)
+MASTER = "master"
+
+
+def master_key(settings: Settings) -> str:
+    return join(settings.staging_prefix, "master", "indicators.parquet")
+
+
+def source_keys(settings: Settings, lake: Lake) -> dict[str, str]:
+    prefix = join(settings.staging_prefix, "sources")
+    out = {}
+    for obj in lake.list(prefix):
+        name = obj.key.rsplit("/", 1)[-1]
+        if name.endswith(".parquet") and "/" not in obj.key[len(prefix) + 1 :]:
+            out[name[: -len(".parquet")]] = obj.key
+    return out
+
+
+def discover(settings: Settings, lake: Lake, sources: list[str] | None = None) -> dict[str, str]:
+    """Table name (`master` or a source name) -> URI of its published Parquet."""
+    keys = source_keys(settings, lake)
+    if lake.exists(master_key(settings)):
+        keys[MASTER] = master_key(settings)
+    if sources:
+        missing = [s for s in sources if s not in keys]
+        if missing:
+            where = lake.uri(join(settings.staging_prefix))
+            known = ", ".join(sorted(keys)) or "nothing"
+            raise LakeError(
+                f"no published table for {', '.join(missing)} under {where} (found: {known}); "
+                "run `osaa etl` first"
+            )
+        keys = {k: v for k, v in keys.items() if k in sources}
+    if not keys:
+        raise LakeError(
+            f"nothing published under {lake.uri(join(settings.staging_prefix))}: "
+            "run `osaa etl` (or `osaa transform publish`) first"
+        )
+    order = sorted(k for k in keys if k != MASTER) + ([MASTER] if MASTER in keys else [])
+    return {k: lake.uri(keys[k]) for k in order}
+
+
+def reference_uri(settings: Settings, lake: Lake) -> str | None:
+    key = join(settings.staging_prefix, "reference", "countries.parquet")
+    return lake.uri(key) if lake.exists(key) else None
+
+
+def published_at(settings: Settings, lake: Lake, table: str) -> datetime | None:
+    key = (
+        master_key(settings)
+        if table == MASTER
+        else join(settings.staging_prefix, "sources", f"{table}.parquet")
+    )
+    found = lake.list(key)
+    return found[0].modified if found else None
+
+
+def source_updated_at(settings: Settings, lake: Lake, source: str) -> datetime | None:
+    """When the source's current files changed (the ingest record, else the landing objects)."""
+    rec = ingest_record(settings, lake, source)
+    if rec and rec.get("source_updated"):
+        value = rec["source_updated"]
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    objs = [o for o in lake.list(join(settings.landing_prefix, source)) if "/_" not in o.key]
+    return max((o.modified for o in objs), default=None)
+
+
+def ingest_record(settings: Settings, lake: Lake, source: str) -> dict[str, Any] | None:
+    """The latest ingest record of a source: rejected cells (+ samples) and update time.
+
+    Returns None when ingest has no record (nothing ingested yet, or an older ingest module).
+    """
+    try:
+        from osaa_lib import ingest
+    except ImportError:
+        return None
+    reader = getattr(ingest, "quality_record", None)
+    if reader is None:
+        return None
+    try:
+        return reader(settings, source, lake=lake)
+    except LakeError as exc:
+        log.warning("no ingest record for %s: %s", source, exc)
+        return None
