@@ -89,6 +89,7 @@ class SeaweedServer:
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             "-iam=false",
+            "-volume.preStopSeconds=0",
         ]
 
     def client(self):  # noqa: ANN201 - boto3 client type is dynamic
