@@ -1,0 +1,475 @@
+"""The sections of the quality report, in reading order: each takes results, returns HTML.
+
+Charts are Vega-Lite specs rendered to inline SVG (`reports.svg`), so the report draws with no
+script and no network; every text from the data is escaped by the `reports` building blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from osaa_lib.reports import (
+    _plain,
+    badge,
+    callout,
+    card,
+    cards,
+    delta,
+    esc,
+    facts,
+    section,
+    svg,
+    table,
+)
+
+STATUS_COLORS = {"pass": "#1d7d4f", "warn": "#d69e2e", "fail": "#c53030"}
+INTEGRITY_CHECKS = (
+    "unknown_countries", "aggregates", "africa_coverage", "unlabelled", "schema", "schema_change",
+)  # fmt: skip
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    """Rows of a pyarrow table, DataFrame or list of dicts/dataclasses as dicts."""
+    if data is None:
+        return []
+    if hasattr(data, "to_pylist"):
+        return data.to_pylist()
+    if hasattr(data, "to_dict") and hasattr(data, "columns"):
+        return data.to_dict("records")
+    return [_plain(r) for r in data]
+
+
+def vega(spec: dict[str, Any], caption: str = "") -> str:
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", **spec}
+    spec.setdefault("config", {"view": {"stroke": None}, "axis": {"labelFontSize": 11}})
+    return svg(spec, caption)
+
+
+def verdict(result: Any) -> str:
+    counts = result.counts
+    if result.gate_failed:
+        names = ", ".join(f"{c.name} ({c.source})" for c in result.blocking)
+        return callout(f"Publication blocked: error-severity checks failed: {names}.", "alert")
+    if counts.get("warn") or counts.get("fail"):
+        return callout(
+            "Publishable: no error-severity check failed; the warnings below need a look.", "note"
+        )
+    return callout("Publishable: every check passed.", "ok")
+
+
+def header_section(result: Any, applied: Mapping[str, Any], env: Mapping[str, Any],
+                   files: Sequence[Mapping[str, Any]]) -> str:  # fmt: skip
+    counts = result.counts
+    summary = cards(
+        [card("passed", counts.get("pass", 0), status="pass"),
+         card("warnings", counts.get("warn", 0), status="warn"),
+         card("failed", counts.get("fail", 0), status="fail"),
+         card("anomalies", getattr(result, "anomaly_count", len(result.anomalies)))]
+    )  # fmt: skip
+    params = ", ".join(f"{k}={v!r}" for k, v in applied.items())
+    run = facts({
+        "run id": result.run_id, "checked at": result.run_at, "environment": result.space,
+        "target": result.target, "previous run": result.previous_run_id or "none (first run)",
+        "tables checked": ", ".join(result.tables), "parameters as applied": params,
+        **dict(env),
+    })  # fmt: skip
+    body = verdict(result) + summary + run
+    body += "<h3>Source files</h3>" + table(files, empty="No landed source files found.")
+    return section("Run", body, "What was checked, where, with which code and data.", "run")
+
+
+KPI_LABELS = {
+    "rows": "rows", "indicators": "indicators", "countries": "countries",
+    "min_year": "first year", "max_year": "last year", "null_share": "null share",
+    "duplicate_keys": "duplicate keys",
+}  # fmt: skip
+
+
+def kpi_section(kpis: Sequence[Any], main: str = "master") -> str:
+    rows = [_plain(k) for k in kpis]
+    shown = [r for r in rows if r["source"] == main] or rows[: len(KPI_LABELS)]
+    items = [
+        card(f"{KPI_LABELS.get(r['name'], r['name'])} ({r['source']})",
+             _year(r["value"]) if r["name"].endswith("_year") else r["value"],
+             delta(r["value"], r["previous"]))
+        for r in shown
+    ]  # fmt: skip
+    detail = [
+        {"table": r["source"], "kpi": KPI_LABELS.get(r["name"], r["name"]), "value": r["value"],
+         "previous run": r["previous"],
+         "change": None if r["value"] is None or r["previous"] is None
+         else r["value"] - r["previous"]}
+        for r in rows
+    ]  # fmt: skip
+    body = cards(items) + "<details><summary>Every table</summary>" + table(detail) + "</details>"
+    return section("Key figures", body, "Headline figures of the published data, with the "
+                   "change since the previous quality run.", "kpis")  # fmt: skip
+
+
+def _samples(samples: Sequence[Mapping[str, Any]], limit: int = 5) -> str:
+    if not samples:
+        return ""
+    return (f"<details><summary>{min(len(samples), limit)} failing rows</summary>"
+            f"{table(list(samples)[:limit])}</details>")  # fmt: skip
+
+
+def _year(value: Any) -> Any:
+    return str(int(value)) if isinstance(value, int | float) else value
+
+
+def check_rows(checks: Sequence[Any]) -> list[dict[str, Any]]:
+    order = {"fail": 0, "warn": 1, "pass": 2}
+    rows = []
+    for c in sorted(checks, key=lambda c: (order.get(c.status, 3), c.severity != "error",
+                                           c.source, c.name)):  # fmt: skip
+        status = badge(c.status) + (" <em>accepted</em>" if c.accepted else "")
+        rows.append({
+            "status": status, "severity": c.severity, "table": c.source, "check": c.name,
+            "failing": c.failing_count, "metric": c.metric, "threshold": c.threshold,
+            "what it found": esc(c.message) + _samples(c.samples),
+        })  # fmt: skip
+    return rows
+
+
+def checks_section(checks: Sequence[Any]) -> str:
+    body = table(check_rows(checks), raw=("status", "what it found"), max_rows=None)
+    return section("Checks", body, "Every check on every table, failures first. An "
+                   "error-severity failure stops publication; a warning does not. Open a row's "
+                   "failing rows for examples.", "checks")  # fmt: skip
+
+
+def history_section(history: Any, runs: int = 10) -> str:
+    rows = _records(history)
+    if not rows:
+        return section("Check history", "<p>No earlier runs recorded.</p>", anchor="history")
+    ids = sorted({r["run_id"] for r in rows})[-runs:]
+    counts: dict[tuple[str, str], int] = {}
+    grid: dict[tuple[str, str], dict[str, str]] = {}
+    for r in rows:
+        if r["run_id"] not in ids:
+            continue
+        counts[(r["run_id"], r["status"])] = counts.get((r["run_id"], r["status"]), 0) + 1
+        grid.setdefault((r["source"], r["check_name"]), {})[r["run_id"]] = r["status"]
+    values = [{"run": i[:15], "status": s, "checks": n} for (i, s), n in counts.items()]
+    chart = vega({
+        "data": {"values": values}, "mark": "bar", "width": 520, "height": 160,
+        "encoding": {
+            "x": {"field": "run", "type": "ordinal", "title": "run"},
+            "y": {"field": "checks", "type": "quantitative", "stack": True},
+            "color": {"field": "status", "type": "nominal",
+                      "scale": {"domain": list(STATUS_COLORS),
+                                "range": list(STATUS_COLORS.values())}},
+        },
+    }, "Checks by outcome, last runs")  # fmt: skip
+    changed = [
+        {"table": s, "check": n, **{i[:15]: badge(v.get(i)) if v.get(i) else "" for i in ids}}
+        for (s, n), v in sorted(grid.items())
+        if len(set(v.values())) > 1 or "pass" not in v.values()
+    ]  # fmt: skip
+    body = (
+        chart
+        + "<h3>Checks that did not always pass</h3>"
+        + table(
+            changed, raw=[i[:15] for i in ids], max_rows=None, empty="Every check passed every run."
+        )
+    )
+    return section("Check history", body, f"Outcomes over the last {len(ids)} runs.", "history")
+
+
+def volume_section(volume: Any, freshness: Sequence[Mapping[str, Any]]) -> str:
+    rows = _records(volume)
+    body = ""
+    if rows:
+        body += vega({
+            "data": {"values": [{**r, "run": str(r["run_id"])[:15]} for r in rows]},
+            "mark": {"type": "line", "point": True}, "width": 520, "height": 160,
+            "encoding": {"x": {"field": "run", "type": "ordinal"},
+                         "y": {"field": "rows", "type": "quantitative"},
+                         "color": {"field": "source", "type": "nominal"}},
+        }, "Rows per table, run after run")  # fmt: skip
+    body += table(freshness, empty="No freshness information.")
+    return section("Volume and freshness", body, "How much data each table holds and how "
+                   "recent it is: row counts across runs, latest year, publication times.",
+                   "volume")  # fmt: skip
+
+
+def heatmap(values: Sequence[Mapping[str, Any]], x: str, y: str, color: str, title: str,
+            x_type: str = "ordinal") -> str:  # fmt: skip
+    n_y = len({v[y] for v in values}) or 1
+    return vega({
+        "data": {"values": list(values)}, "mark": "rect",
+        "width": 620, "height": min(16 * n_y, 900),
+        "encoding": {"x": {"field": x, "type": x_type}, "y": {"field": y, "type": "nominal"},
+                     "color": {"field": color, "type": "quantitative",
+                               "scale": {"scheme": "blues", "domain": [0, 1]}},
+                     "tooltip": [{"field": y}, {"field": x}, {"field": color, "format": ".0%"}]},
+    }, title)  # fmt: skip
+
+
+def coverage_section(by_region: Sequence[Mapping[str, Any]], by_year: Sequence[Mapping[str, Any]],
+                     coverage: Any) -> str:  # fmt: skip
+    body = ""
+    if by_region:
+        body += heatmap(
+            by_region,
+            "sub_region",
+            "indicator",
+            "share",
+            "Share of each African sub-region's countries reporting, latest 10 years",
+        )
+    if by_year:
+        body += heatmap(
+            by_year, "year", "indicator", "share", "Share of African countries reporting, by year"
+        )
+    body += "<details><summary>Coverage per indicator</summary>" + table(
+        _records(coverage), max_rows=None) + "</details>"  # fmt: skip
+    return section("Coverage", body, "Which indicators report for which African countries: "
+                   "darker is better, white means no data.", "coverage")  # fmt: skip
+
+
+def integrity_section(checks: Sequence[Any]) -> str:
+    picked = [c for c in checks if c.name in INTEGRITY_CHECKS]
+    body = table(check_rows(picked), raw=("status", "what it found"), max_rows=None,
+                 empty="No reference-integrity checks ran.")  # fmt: skip
+    return section("Reference integrity", body, "Country codes checked against the country "
+                   "reference (ISO/M49, Africa sub-regions, aggregates), labels and schema.",
+                   "integrity")  # fmt: skip
+
+
+def vintage_section(diffs: Mapping[str, Any]) -> str:
+    if not diffs:
+        return section("Vintage diff", "<p>Fewer than two vintages of any source: nothing to "
+                       "compare yet.</p>", anchor="vintages")  # fmt: skip
+    summary = []
+    parts = []
+    for name, d in diffs.items():
+        d = _plain(d)
+        summary.append({k: d.get(k) for k in ("source", "previous", "latest", "added", "removed",
+                                              "revised", "unchanged")})  # fmt: skip
+        if d.get("largest"):
+            parts.append(f"<h3>Largest revisions: {esc(name)}</h3>{table(d['largest'][:10])}")
+    body = table(summary) + "".join(parts)
+    return section(
+        "Vintage diff",
+        body,
+        "What changed between the two latest published "
+        "versions of each source: values added, removed and revised.",
+        "vintages",
+    )
+
+
+def anomaly_section(anomalies: Sequence[Any], series: Sequence[Mapping[str, Any]],
+                    total: int | None = None) -> str:  # fmt: skip
+    rows = [_plain(a) for a in anomalies]
+    body = ""
+    if series:
+        body += vega({
+            "data": {"values": list(series)},
+            "facet": {"field": "series", "type": "nominal", "title": None},
+            "columns": 4,
+            "spec": {"width": 210, "height": 110, "layer": [
+                {"mark": {"type": "line", "color": "#1f5f99"},
+                 "encoding": {"x": {"field": "year", "type": "quantitative",
+                                    "axis": {"format": "d"}},
+                              "y": {"field": "value", "type": "quantitative",
+                                    "scale": {"zero": False}}}},
+                {"transform": [{"filter": "datum.flagged"}],
+                 "mark": {"type": "point", "color": "#c53030", "filled": True, "size": 60},
+                 "encoding": {"x": {"field": "year", "type": "quantitative"},
+                              "y": {"field": "value", "type": "quantitative"}}},
+            ]},
+            "resolve": {"scale": {"y": "independent"}},
+        }, "Top anomalies in their series (red: the flagged value)")  # fmt: skip
+    cols = ["priority", "source", "indicator_id", "country_id", "year", "value", "expected",
+            "method", "score", "annotation"]  # fmt: skip
+    body += table(rows, columns=cols, empty="No anomalies.")
+    shown = f"{len(rows)} of {total}" if total is not None else str(len(rows))
+    return section(
+        "Anomalies",
+        body,
+        f"Values the anomaly methods flag, most important first "
+        f"({shown} listed). A flag asks for a look, not a correction.",
+        "anomalies",
+    )
+
+
+def profile_section(profile: Any) -> str:
+    if profile is None:
+        return section("Profile", "<p>No profile.</p>", anchor="profile")
+    body = "<h3>Tables</h3>" + table(getattr(profile, "tables", []))
+    body += "<details><summary>Every indicator</summary>" + table(
+        _records(getattr(profile, "indicators", None)), max_rows=2000) + "</details>"  # fmt: skip
+    return section("Profile appendix", body, "Column statistics of each table and of each "
+                   "indicator (counts, nulls, ranges, quantiles).", "profile")  # fmt: skip
+
+
+# --- what the sections need beyond the QualityResult (small queries over the lake) ------------
+
+
+def environment(settings: Any) -> dict[str, str]:
+    """Which code and machine produced the report (git commit, Python, key packages)."""
+    import platform
+    import subprocess
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(settings.project_dir), "describe", "--always", "--dirty",
+             "--abbrev=12"], capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+        commit = proc.stdout.strip() or "unknown (not a git checkout)"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown (git not available)"
+    packages = []
+    for name in ("duckdb", "sqlmesh", "marimo", "papermill"):
+        try:
+            packages.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            continue
+    return {
+        "git commit": commit,
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "host": platform.node(),
+        "packages": ", ".join(packages),
+        "lake": settings.lake_root,
+    }
+
+
+def source_files(settings: Any, lake: Any) -> list[dict[str, Any]]:
+    """The landed files the checked tables come from: checksum, size, time and vintage."""
+    rows = []
+    for obj in lake.list(settings.landing_prefix):
+        parts = obj.key.split("/")
+        if not obj.key.endswith(".parquet") or any(p.startswith("_") for p in parts):
+            continue
+        rows.append({
+            "source": parts[-2] if len(parts) >= 2 else "", "file": parts[-1],
+            "sha256": lake.checksum(obj.key)[:16], "bytes": obj.size, "landed": obj.modified,
+            "vintage": _vintage(settings, lake, parts[-2] if len(parts) >= 2 else ""),
+        })  # fmt: skip
+    return rows
+
+
+def _vintage(settings: Any, lake: Any, source: str) -> str:
+    try:
+        from osaa_lib.quality.vintages import list_vintages
+
+        found = list(list_vintages(settings, lake, source))
+    except Exception:  # noqa: BLE001 - a missing vintage store leaves the cell empty
+        return ""
+    return f"{found[-1]} ({len(found)} kept)" if found else ""
+
+
+def gather(settings: Any, result: Any, lake: Any = None, history_runs: int = 10,
+           top_anomalies: int = 12) -> dict[str, Any]:  # fmt: skip
+    """Everything the report shows beyond `result`: history, volume, coverage, series."""
+    from osaa_lib.db import connect
+    from osaa_lib.lake import open_lake
+    from osaa_lib.quality import history, inputs
+
+    lake = lake or open_lake(settings)
+    con = connect(settings)
+    try:
+        history.attach_views(con, settings, lake)
+        volume = con.execute(
+            f"""SELECT run_id, source, value AS rows FROM {history.SCHEMA}.dq_metrics
+            WHERE metric = 'rows' AND indicator_id IS NULL AND run_id IN (
+              SELECT run_id FROM {history.SCHEMA}.dq_runs ORDER BY run_id DESC LIMIT ?)
+            ORDER BY run_id, source""",
+            [history_runs],
+        ).fetch_arrow_table()
+        metrics = {(m.source, m.metric): m.value for m in result.metrics if not m.indicator_id}
+        fresh = []
+        for name in result.tables:
+            fresh.append({
+                "table": name, "rows": metrics.get((name, "rows")),
+                "last year": metrics.get((name, "max_year")),
+                "published": inputs.published_at(settings, lake, name),
+                "source updated": None if name == inputs.MASTER
+                else inputs.source_updated_at(settings, lake, name),
+            })  # fmt: skip
+        main = result.tables.get(inputs.MASTER) or next(iter(result.tables.values()), None)
+        by_region, by_year, series = [], [], []
+        if main:
+            by_region, by_year = _coverage(con, main)
+            series = _series(con, main, result.anomalies[:top_anomalies])
+        return {
+            "history": history.check_history(settings, runs=history_runs, lake=lake, con=con),
+            "volume": volume, "freshness": fresh, "by_region": by_region, "by_year": by_year,
+            "series": series, "files": source_files(settings, lake),
+            "environment": environment(settings),
+        }  # fmt: skip
+    finally:
+        con.close()
+
+
+def _rows(cur: Any) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _coverage(con: Any, uri: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from osaa_lib.reference import countries
+
+    ref = countries()
+    con.register("_report_ref", ref)
+    src = f"read_parquet('{uri.replace(chr(39), chr(39) * 2)}')"
+    base = f"""WITH africa AS (SELECT iso3, coalesce(intermediate_region, sub_region) AS sub_region
+                 FROM _report_ref
+                 WHERE is_africa AND NOT is_aggregate),
+            m AS (SELECT indicator_id, country_id, year FROM {src} WHERE value IS NOT NULL),
+            top AS (SELECT indicator_id FROM m JOIN africa ON iso3 = country_id
+                 GROUP BY ALL ORDER BY count(DISTINCT country_id) DESC, indicator_id LIMIT 40)"""
+    by_region = _rows(
+        con.execute(f"""{base},
+        last AS (SELECT max(year) AS y FROM m)
+        SELECT m.indicator_id AS indicator, a.sub_region,
+          count(DISTINCT m.country_id) / any_value(t.n) AS share
+        FROM m JOIN africa a ON a.iso3 = m.country_id JOIN top USING (indicator_id)
+        JOIN (SELECT sub_region, count(*) AS n FROM africa GROUP BY ALL) t USING (sub_region)
+        WHERE m.year > (SELECT y FROM last) - 10 GROUP BY ALL ORDER BY ALL""")
+    )
+    by_year = _rows(
+        con.execute(f"""{base}
+        SELECT m.indicator_id AS indicator, m.year,
+          count(DISTINCT m.country_id) / (SELECT count(*) FROM africa) AS share
+        FROM m JOIN africa a ON a.iso3 = m.country_id JOIN top USING (indicator_id)
+        GROUP BY ALL ORDER BY ALL""")
+    )
+    con.unregister("_report_ref")
+    return by_region, by_year
+
+
+def _series(con: Any, uri: str, anomalies: Sequence[Any]) -> list[dict[str, Any]]:
+    if not anomalies:
+        return []
+    keys = [(a.indicator_id, a.country_id) for a in anomalies]
+    flagged = {(a.indicator_id, a.country_id, a.year) for a in anomalies}
+    src = f"read_parquet('{uri.replace(chr(39), chr(39) * 2)}')"
+    con.execute("CREATE OR REPLACE TEMP TABLE _report_keys (i VARCHAR, c VARCHAR)")
+    con.executemany("INSERT INTO _report_keys VALUES (?, ?)", keys)
+    rows = _rows(con.execute(
+        f"""SELECT indicator_id, country_id, year, avg(value) AS value FROM {src}
+        JOIN _report_keys ON i = indicator_id AND c = country_id
+        WHERE value IS NOT NULL GROUP BY ALL ORDER BY ALL"""))  # fmt: skip
+    for r in rows:
+        r["series"] = f"{r['indicator_id']} · {r['country_id']}"
+        r["flagged"] = (r["indicator_id"], r["country_id"], r["year"]) in flagged
+    return rows
+
+
+def lineage(settings: Any) -> list[dict[str, Any]]:
+    """Each SQLMesh model with its kind and the models it reads (the project's lineage)."""
+    from osaa_lib.sqlmesh_project import open_context
+    from osaa_lib.transform import short
+
+    ctx = open_context(settings)
+    rows = []
+    for name, model in sorted(ctx.models.items()):
+        rows.append({
+            "model": short(name), "kind": str(getattr(model.kind, "name", model.kind)),
+            "reads": ", ".join(sorted(short(d) for d in model.depends_on)) or "— (landing files)",
+        })  # fmt: skip
+    return rows
