@@ -1,0 +1,52 @@
+"""DuckDB settings from configuration reach every connection: ours and SQLMesh's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from osaa_lib.db import connect
+
+QUERY = (
+    "SELECT current_setting('memory_limit'), current_setting('threads'), "
+    "current_setting('preserve_insertion_order'), current_setting('temp_directory')"
+)
+
+
+@pytest.fixture
+def tuned(make_settings, tmp_path: Path):
+    return make_settings(
+        {
+            "DUCKDB_MEMORY_LIMIT": "1GB",
+            "DUCKDB_THREADS": "1",
+            "DUCKDB_PRESERVE_INSERTION_ORDER": "false",
+            "DUCKDB_TEMP_DIRECTORY": str(tmp_path / "duck-spill"),
+        }
+    )
+
+
+def _expected(settings) -> tuple:
+    import duckdb
+
+    with duckdb.connect(config={"memory_limit": "1GB"}) as plain:
+        memory = plain.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    return (memory, 1, False, str(settings.duckdb_temp_directory))
+
+
+def test_connect_applies_settings(tuned, tmp_path: Path) -> None:
+    with connect(tuned, tmp_path / "x.duckdb") as con:
+        assert con.execute(QUERY).fetchone() == _expected(tuned)
+    with connect(tuned) as con:
+        default = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        assert default == 1
+
+
+def test_sqlmesh_context_connection_applies_settings(tuned) -> None:
+    project = pytest.importorskip("osaa_lib.sqlmesh_project")
+    context = project.open_context(tuned)
+    try:
+        adapter = context.engine_adapter
+        assert adapter.fetchone(QUERY) == _expected(tuned)
+    finally:
+        context.close()
