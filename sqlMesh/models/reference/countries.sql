@@ -5,8 +5,8 @@ MODEL (
   kind SEED (
     path '$root/seeds/countries.csv',
     csv_settings (
-      keep_default_na false,
-      na_values ['']
+      keep_default_na = false,
+      na_values = ARRAY['']
     )
   ),
   columns (

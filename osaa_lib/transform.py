@@ -1,0 +1,358 @@
+"""Plan and apply the SQLMesh project for one target and space, then publish; `etl` chains all.
+
+Incremental by two signals. Model code, macros, seeds and the landed headers go into a project
+fingerprint: when it and every landed file's signature (size, modification time) match what the
+last successful run recorded, nothing is loaded and nothing runs. When only landed data changed,
+the raw models of the changed sources are restated, so SQLMesh recomputes exactly those sources
+and what depends on them (master). Everything else is SQLMesh's own change detection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from osaa_lib.config import Settings
+from osaa_lib.errors import TransformError
+from osaa_lib.locks import hold
+from osaa_lib.sqlmesh_project import Project, database_path, discover, open_context
+
+Progress = Callable[[str, int, int], None]
+STATE_VERSION = 1
+
+
+@dataclass
+class TransformResult:
+    target: str
+    space: str
+    database: Path
+    dry_run: bool = False
+    computed: list[str] = field(default_factory=list)
+    restated: list[str] = field(default_factory=list)
+    changed_models: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    audit_warnings: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    ignored_sources: list[str] = field(default_factory=list)
+    skipped: bool = False
+    seconds: float = 0.0
+
+    @property
+    def no_op(self) -> bool:
+        return not self.computed
+
+
+@dataclass
+class EtlResult:
+    ingest: Any
+    transform: TransformResult
+    publish: Any
+    seconds: float = 0.0
+
+
+def short(name: str) -> str:
+    """`"catalog"."schema"."table"` -> `schema.table`, the name analysts type."""
+    from sqlglot import exp
+
+    table = exp.to_table(name, dialect="duckdb")
+    return f"{table.db}.{table.name}"
+
+
+def is_published(model: str) -> bool:
+    return model.startswith("sources.") or model == "master.indicators"
+
+
+# -- the small state file kept next to the database ------------------------------------------
+
+
+def state_path(settings: Settings) -> Path:
+    return database_path(settings).with_suffix(".osaa.json")
+
+
+def read_state(settings: Settings) -> dict[str, Any]:
+    """Bookkeeping of the last runs; empty when the database itself is gone (rebuild all)."""
+    path = state_path(settings)
+    if not database_path(settings).exists():
+        return {}
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if state.get("version") == STATE_VERSION else {}
+
+
+def write_state(settings: Settings, state: dict[str, Any]) -> None:
+    path = state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps({**state, "version": STATE_VERSION}, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def fingerprint(settings: Settings, project: Project) -> str:
+    """Everything that decides the models' results except the landed data itself."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(f"{version('sqlmesh')}|{settings.target}|{settings.space}".encode())
+    root = settings.sqlmesh_dir
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file() or rel.split("/")[0] in ("tests", "logs", ".cache"):
+            continue
+        if "__pycache__" in rel or rel.endswith((".duckdb", ".wal", ".pyc")):
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    variables = {
+        "root": project.landing_root,
+        "blueprints": project.blueprints,
+        "sources": project.sources,
+    }
+    digest.update(json.dumps(variables, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def lock_path(settings: Settings) -> Path:
+    return database_path(settings).with_suffix(".lock")
+
+
+@contextmanager
+def locked(settings: Settings, command: str, wait: bool = False) -> Iterator[None]:
+    with hold(lock_path(settings), command, wait=wait):
+        yield
+
+
+# -- plan and apply --------------------------------------------------------------------------
+
+
+def plan_apply(
+    settings: Settings,
+    models: list[str] | None = None,
+    dry_run: bool = False,
+    wait: bool = False,
+    progress: Progress | None = None,
+) -> TransformResult:
+    """Bring this space's SQLMesh cache up to date with the project and the landed data.
+
+    `models` limits the run to those models (and what they need); `dry_run` reports what would
+    be recomputed and writes nothing (it plans against a throwaway copy of the database).
+    """
+    command = "transform --dry-run" if dry_run else "transform"
+    with locked(settings, command, wait=wait):
+        return _plan_apply(settings, models, dry_run, progress)
+
+
+def _plan_apply(
+    settings: Settings, models: list[str] | None, dry_run: bool, progress: Progress | None
+) -> TransformResult:
+    started = time.perf_counter()
+    database = database_path(settings)
+    result = TransformResult(settings.target, settings.space, database, dry_run=dry_run)
+    state = read_state(settings)
+    project = discover(settings, known_years=state.get("years"))
+    result.sources, result.ignored_sources = project.sources, project.ignored
+    missing = project.missing()
+    if missing:
+        raise TransformError(
+            f"not landed yet under {project.landing_root}: {', '.join(missing)}; "
+            "run `osaa ingest` first"
+        )
+    print_ = fingerprint(settings, project)
+    signatures = project.signatures()
+    if not models and state.get("fingerprint") == print_ and state.get("landing") == signatures:
+        result.skipped = True
+        result.seconds = time.perf_counter() - started
+        return result
+
+    if dry_run:
+        with _scratch_copy(database) as copy:
+            return _run(settings, project, copy, state, signatures, models, True, None, result)
+    result = _run(settings, project, database, state, signatures, models, False, progress, result)
+    result.seconds = time.perf_counter() - started
+    if models:
+        return result
+    write_state(
+        settings,
+        {
+            **read_state(settings),
+            "fingerprint": print_,
+            "landing": signatures,
+            "years": project.years,
+        },
+    )
+    return result
+
+
+@contextmanager
+def _scratch_copy(database: Path) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="osaa-dry-run-"))
+    try:
+        copy = folder / database.name
+        for suffix in ("", ".wal"):
+            src = Path(f"{database}{suffix}")
+            if src.exists():
+                shutil.copyfile(src, Path(f"{copy}{suffix}"))
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(
+    settings: Settings,
+    project: Project,
+    database: Path,
+    state: dict[str, Any],
+    signatures: dict[str, str],
+    models: list[str] | None,
+    dry_run: bool,
+    progress: Progress | None,
+    result: TransformResult,
+) -> TransformResult:
+    console = _Recorder(progress)
+    ctx = open_context(settings, project, database=database, console=console)
+    try:
+        by_short = {short(fqn): fqn for fqn in ctx.models}
+        selected = None
+        if models:
+            unknown = sorted(set(models) - set(by_short))
+            if unknown:
+                raise TransformError(
+                    f"unknown model(s) {', '.join(unknown)}; known: {', '.join(sorted(by_short))}"
+                )
+            selected = [by_short[m] for m in models]
+        restate = _restatements(ctx, project, state, signatures, by_short, selected)
+        result.restated = sorted(short(m) for m in restate)
+        try:
+            plan = ctx.plan(
+                select_models=selected,
+                restate_models=restate or None,
+                no_prompts=True,
+                auto_apply=False,
+                skip_tests=True,
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise TransformError(f"SQLMesh could not plan: {exc}") from exc
+        result.changed_models = sorted(
+            short(s.name) for s in plan.context_diff.new_snapshots.values()
+        )
+        would = sorted({short(si.snapshot_id.name) for si in plan.missing_intervals})
+        if dry_run:
+            result.computed = would
+            return result
+        tokens = dict(read_state(settings).get("tokens", {}))
+        for name in would:
+            if is_published(name):
+                tokens[name] = uuid.uuid4().hex
+        write_state(settings, {**read_state(settings), "tokens": tokens})
+        try:
+            ctx.apply(plan)
+        except Exception as exc:  # noqa: BLE001
+            raise TransformError(f"SQLMesh apply failed: {exc}") from exc
+        result.computed = sorted(short(n) for n in console.evaluated) or would
+        result.timings = {short(n): s for n, s in console.evaluated.items()}
+        result.audit_warnings = console.warnings
+        adapter = ctx.engine_adapter
+        for name in result.computed:
+            result.rows[name] = adapter.fetchone(f"SELECT count(*) FROM {name}")[0]
+        physical = {
+            short(fqn): ctx.get_snapshot(fqn).table_name()
+            for fqn in ctx.models
+            if is_published(short(fqn))
+        }
+        write_state(settings, {**read_state(settings), "physical": physical})
+        return result
+    finally:
+        ctx.close()
+
+
+def _restatements(
+    ctx: Any,
+    project: Project,
+    state: dict[str, Any],
+    signatures: dict[str, str],
+    by_short: dict[str, str],
+    selected: list[str] | None,
+) -> list[str]:
+    """Raw models whose landed file changed since the last run and that already exist."""
+    previous = state.get("landing") or {}
+    if not previous:
+        return []
+    env = ctx.state_reader.get_environment("prod")
+    existing = {s.name for s in env.snapshots} if env else set()
+    changed = {key.split("/")[-2] for key, sig in signatures.items() if previous.get(key) != sig}
+    changed |= {key.split("/")[-2] for key in previous if key not in signatures}
+    wanted: set[str] | None = None
+    if selected:
+        wanted = set(selected)
+        for fqn in selected:
+            wanted |= set(ctx.dag.upstream(fqn))
+    out = []
+    for source in sorted(changed):
+        for raw in project.raw_models(source):
+            fqn = by_short.get(raw)
+            if fqn and fqn in existing and (wanted is None or fqn in wanted):
+                out.append(fqn)
+    return out
+
+
+def _Recorder(progress: Progress | None) -> Any:  # noqa: N802 - builds a Console subclass lazily
+    from sqlmesh.core.console import NoopConsole
+
+    class Recorder(NoopConsole):
+        """Keeps what SQLMesh evaluated, how long it took, and audit warnings."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.evaluated: dict[str, float] = {}
+            self.warnings: list[str] = []
+            self.total = 0
+
+        def start_evaluation_progress(self, batched_intervals, *args, **kwargs) -> None:
+            self.total = len(batched_intervals)
+
+        def update_snapshot_evaluation_progress(
+            self, snapshot, interval, batch_idx, duration_ms, *args, **kwargs
+        ) -> None:
+            seconds = (duration_ms or 0) / 1000
+            self.evaluated[snapshot.name] = self.evaluated.get(snapshot.name, 0.0) + seconds
+            if progress:
+                progress(short(snapshot.name), len(self.evaluated), self.total)
+
+        def log_warning(self, short_message: str, long_message: str | None = None) -> None:
+            self.warnings.append(short_message)
+
+    return Recorder()
+
+
+# -- the whole chain -------------------------------------------------------------------------
+
+
+def etl(
+    settings: Settings,
+    sources: list[str] | None = None,
+    models: list[str] | None = None,
+    force: bool = False,
+    wait: bool = False,
+    progress: Progress | None = None,
+) -> EtlResult:
+    """Ingest, transform and publish under one lock: the staging zone ends up current."""
+    from osaa_lib.ingest import ingest
+    from osaa_lib.publish import _publish
+
+    started = time.perf_counter()
+    with locked(settings, "etl", wait=wait):
+        landed = ingest(settings, sources=sources, force=force)
+        transformed = _plan_apply(settings, models, False, progress)
+        published = _publish(settings, force=force)
+    return EtlResult(landed, transformed, published, time.perf_counter() - started)
