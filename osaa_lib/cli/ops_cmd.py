@@ -4,6 +4,7 @@ weekly and quarterly checks, each one command."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import typer
 from rich.markup import escape
@@ -174,6 +175,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         full: bool = typer.Option(False, "--full", help="Full-scale data (the quarterly baseline)"),
         save: bool = typer.Option(True, "--save/--no-save", help="Record the baseline in the lake"),
+        data: Path = typer.Option(
+            None, "--data", exists=True, file_okay=False, help="Use these publishers' files"
+        ),
     ) -> None:
         """Run the whole pipeline on generated data in a scratch lake; record stage timings."""
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -182,7 +186,7 @@ def register(app: typer.Typer) -> None:
         from osaa_lib.ops import benchmark as bench
 
         s = settings(ctx)
-        scale = "full" if full else "small"
+        scale = "custom" if data else "full" if full else "small"
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -192,7 +196,10 @@ def register(app: typer.Typer) -> None:
         ) as progress:
             task = progress.add_task(f"generating {scale} data", total=None)
             result = bench.run_benchmark(
-                s, scale, on_stage=lambda n: progress.update(task, description=f"stage {n}")
+                s,
+                scale,
+                data_dir=data,
+                on_stage=lambda n: progress.update(task, description=f"stage {n}"),
             )
         table = Table(
             "stage",

@@ -102,12 +102,13 @@ def peak_rss() -> Iterator[list[float]]:
 
 def generated_data(settings: Settings, scale: str) -> Path:
     """Publishers' files at this scale, generated once and reused (the generator is seeded)."""
-    try:
-        from benchmarks._common import full_data  # the repository's shared copy, when present
+    if scale == "full":
+        try:
+            from benchmarks._common import full_data  # the repository's cached copy (data/full)
 
-        return full_data(scale)
-    except ImportError:
-        pass
+            return full_data(scale)
+        except ImportError:
+            pass
     from osaa_lib.sample import generate
 
     out = settings.state_dir / "benchmark-data" / scale
@@ -117,24 +118,29 @@ def generated_data(settings: Settings, scale: str) -> Path:
 
 
 def pipeline_stages() -> tuple[list[tuple[str, Callable[[Settings], Any]]], list[str]]:
-    """The pipeline's stages that exist in this installation, imported lazily."""
+    """The pipeline's stages in order, imported lazily; a missing stage ends the chain (the
+    stages after it have nothing to work on) and it and the rest are reported missing."""
     import importlib
 
     wanted = [
-        ("ingest", "osaa_lib.ingest", "ingest"),
-        ("transform", "osaa_lib.transform", "plan_apply"),
-        ("publish", "osaa_lib.transform", "publish"),
-        ("quality", "osaa_lib.quality", "run_checks"),
+        ("ingest", [("osaa_lib.ingest", "ingest")]),
+        ("transform", [("osaa_lib.transform", "plan_apply")]),
+        ("publish", [("osaa_lib.publish", "publish"), ("osaa_lib.transform", "publish")]),
+        ("quality", [("osaa_lib.quality", "run_checks")]),
     ]
-    found, missing = [], []
-    for name, module_name, attr in wanted:
-        try:
-            fn = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
-            missing.append(name)
-            continue
+    found: list[tuple[str, Callable[[Settings], Any]]] = []
+    for i, (name, candidates) in enumerate(wanted):
+        fn = None
+        for module_name, attr in candidates:
+            try:
+                fn = getattr(importlib.import_module(module_name), attr)
+                break
+            except (ImportError, AttributeError):
+                continue
+        if fn is None:
+            return found, [n for n, _ in wanted[i:]]
         found.append((name, fn))
-    return found, missing
+    return found, []
 
 
 def run_benchmark(
@@ -172,12 +178,15 @@ def run_benchmark(
             if on_stage:
                 on_stage(name)
             log.info("benchmark stage %s on %s data", name, scale)
-            with peak_rss() as peak, runs.timed(f"benchmark {name}") as stage:
+            with peak_rss() as peak:
                 start = time.perf_counter()
                 fn(bench)
                 seconds = time.perf_counter() - start
-            stage.extra["peak_rss_mib"] = round(peak[0], 1)
-            result.stages.append(StageTiming(name, round(seconds, 3), round(peak[0], 1)))
+            timing = StageTiming(name, round(seconds, 3), round(peak[0], 1))
+            result.stages.append(timing)
+            runs.record_stage(
+                f"benchmark {name}", seconds=timing.seconds, peak_rss_mib=timing.peak_rss_mib
+            )
     finally:
         if workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)
