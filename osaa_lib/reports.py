@@ -144,6 +144,8 @@ def table(
             value = row.get(c)
             if c in raw:
                 cells.append(f"<td>{value if value is not None else ''}</td>")
+            elif _is_num(value) and "year" in c and float(value).is_integer():
+                cells.append(f'<td class="num">{int(value)}</td>')
             elif _is_num(value):
                 cells.append(f'<td class="num">{fmt(value)}</td>')
             else:
