@@ -49,17 +49,31 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
     t_out = _hb_flag("value", "next_v", p)
     t_prev = _hb_flag("prev2_v", "prev_v", p)
     return f"""
-    WITH base AS (
+    WITH base00 AS (
       SELECT {SERIES}, year, value, qualifier,
-        count(*) OVER s AS n,
-        median(value) OVER (s ORDER BY year ROWS BETWEEN {w} PRECEDING AND {w} FOLLOWING
-          EXCLUDE CURRENT ROW)
-          AS roll_med,
+        count(*) OVER s AS n, min(value) OVER s > 0 AS logscale,
         lag(value) OVER (s ORDER BY year) AS prev_v,
+        lag(year) OVER (s ORDER BY year) AS prev_y,
         lag(value, 2) OVER (s ORDER BY year) AS prev2_v,
         lead(value) OVER (s ORDER BY year) AS next_v
       FROM {meas}
       WINDOW s AS (PARTITION BY {SERIES})
+    ),
+    base0 AS (
+      SELECT *, CASE WHEN logscale THEN ln(value) ELSE value END AS x,
+        CASE WHEN logscale THEN ln(prev_v) ELSE prev_v END AS prev_x
+      FROM base00
+    ),
+    slope AS (
+      SELECT {SERIES}, coalesce(median((x - prev_x) / (year - prev_y)), 0) AS slope
+      FROM base0 WHERE year > prev_y GROUP BY {SERIES}
+    ),
+    base AS (
+      SELECT *, d - median(d) OVER (PARTITION BY {SERIES} ORDER BY year
+            ROWS BETWEEN {w} PRECEDING AND {w} FOLLOWING EXCLUDE CURRENT ROW) AS r0,
+        x - d AS trend
+      FROM (SELECT b.*, b.x - coalesce(s.slope, 0) * (b.year - 2000) AS d
+            FROM base0 b LEFT JOIN slope s USING ({SERIES}))
     ),
     ind AS (
       SELECT source, indicator_id, avg(value) AS mean_v, stddev_samp(value) AS sd_v,
@@ -67,7 +81,7 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
       FROM base GROUP BY source, indicator_id
     ),
     resid AS (
-      SELECT b.*, b.value - b.roll_med AS r, i.mean_v, i.sd_v, i.rm FROM base b
+      SELECT b.*, b.r0 AS r, b.x - b.r0 AS roll_med, i.mean_v, i.sd_v, i.rm FROM base b
       JOIN ind i USING (source, indicator_id)
     ),
     ser AS (
@@ -90,9 +104,12 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
     ),
     scored AS (
       SELECT r.*, (r.value - r.mean_v) / nullif(r.sd_v, 0) AS z,
-        CASE WHEN s.mad > 0 THEN (r.r - s.med_r) / (1.4826 * s.mad)
-             WHEN s.meanad > 0 THEN (r.r - s.med_r) / (1.2533 * s.meanad) END AS rz,
-        r.roll_med + s.med_r AS rz_expected,
+        (r.r - s.med_r) / nullif(greatest(
+             CASE WHEN s.mad > 0 THEN 1.4826 * s.mad ELSE 1.2533 * s.meanad END,
+             {p["min_rel_scale"]} * CASE WHEN r.logscale THEN 1 ELSE abs(r.roll_med) END),
+             0) AS rz,
+        CASE WHEN r.logscale THEN exp(r.roll_med + s.med_r) ELSE r.roll_med + s.med_r END
+          AS rz_expected,
         {t_in} AS h_in, {t_out} AS h_out, {t_prev} AS h_prev
       FROM resid r JOIN ser2 s USING ({SERIES})
       LEFT JOIN hbe h USING (source, indicator_id)

@@ -48,6 +48,7 @@ ANOMALY_DEFAULTS: dict[str, Any] = {
     "hb_a": 0.05,
     "hb_u": 0.5,
     "min_points": 5,
+    "min_rel_scale": 0.005,
     "max_listed": 500,
 }
 
