@@ -12,7 +12,7 @@ usage() {
 usage: docker compose run --rm [-e USERNAME=you] pipeline COMMAND [ARGS...]
 
 pipeline:    ingest | etl | transform | run_pipeline | run_notebooks | quality | export
-             promote --from dev --to qa | backup | restore | dr_drill
+             promote --from dev --to qa | backup | backups list | restore | dr_test
 operations:  config_test | status | logs [--since 24h] [--level ERROR]
              performance_report [--week|--month] | storage_report [--monthly] | benchmark --full
 sqlmesh:     sqlmesh_list | sqlmesh_validate | sqlmesh_lineage | duckdb_cli
@@ -43,9 +43,9 @@ case "$command" in
     run_pipeline | run-pipeline) set -- run-pipeline "$@" ;;
     run_notebooks | run-notebooks) set -- run-notebooks "$@" ;;
     sample_data | sample-data) set -- sample-data "$@" ;;
-    dr_drill | dr-drill) set -- dr-drill "$@" ;;
-    ingest | etl | transform | publish | promote | backup | restore | export | benchmark | \
-        status | logs | quality | profile | reports | models)
+    dr_test | dr-test | dr_drill | disaster_recovery_test) set -- dr-test "$@" ;;
+    ingest | etl | transform | publish | promote | backup | backups | restore | export | \
+        benchmark | status | logs | quality | profile | reports | models)
         set -- "$command" "$@"
         ;;
     osaa) ;;

@@ -135,6 +135,9 @@ def run_entrypoint(tmp_path: Path):
             ["osaa", "logs", "--since", "24h", "--level", "ERROR"],
         ),
         (["run_pipeline"], ["osaa", "run-pipeline"]),
+        (["dr_test"], ["osaa", "dr-test"]),
+        (["disaster_recovery_test"], ["osaa", "dr-test"]),
+        (["backups", "list"], ["osaa", "backups", "list"]),
         (
             ["osaa", "quality", "check", "--source", "a b"],
             ["osaa", "quality", "check", "--source", "a b"],
