@@ -139,8 +139,8 @@ def run_entrypoint(tmp_path: Path):
         (["disaster_recovery_test"], ["osaa", "dr-test"]),
         (["backups", "list"], ["osaa", "backups", "list"]),
         (
-            ["osaa", "quality", "check", "--source", "a b"],
-            ["osaa", "quality", "check", "--source", "a b"],
+            ["osaa", "quality", "--source", "a b"],
+            ["osaa", "quality", "--source", "a b"],
         ),
         (
             ["ui"],
@@ -167,4 +167,3 @@ def test_entrypoint_help(run_entrypoint, args) -> None:
     assert code == 0 and called == []
     for name in ("config_test", "performance_report", "sqlmesh_lineage", "duckdb_cli"):
         assert name in output
-
