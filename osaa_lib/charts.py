@@ -1,0 +1,170 @@
+"""Altair charts of data-quality results. Each takes an already aggregated table (a few thousand
+rows at most: aggregate in DuckDB first, see `osaa_lib.quality.chart_data`) and returns a chart;
+`to_svg` renders one offline with vl-convert, because reports must not load vega from a CDN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+MAX_POINTS = 5000
+STATUS_COLORS = {"pass": "#2e7d32", "warn": "#f9a825", "fail": "#c62828"}
+
+
+def _frame(data: Any, needed: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A small pandas frame from arrow/pandas/records; refuses un-aggregated inputs."""
+    import pandas as pd
+
+    if hasattr(data, "to_pandas"):
+        frame = data.to_pandas()
+    elif isinstance(data, pd.DataFrame):
+        frame = data.copy()
+    else:
+        frame = pd.DataFrame(list(data))
+    if len(frame) > MAX_POINTS:
+        raise ValueError(
+            f"{what}: {len(frame)} rows; aggregate in DuckDB first (at most {MAX_POINTS})"
+        )
+    missing = [c for c in needed if c not in frame.columns] if len(frame) else []
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
+    if not len(frame):
+        frame = pd.DataFrame({c: [] for c in needed})
+    return frame
+
+
+def coverage_heatmap(data: Any, title: str = "Countries reported") -> alt.Chart:
+    """Indicator x year, coloured by countries reported (columns indicator_id, year, countries)."""
+    import altair as alt
+
+    df = _frame(data, ("indicator_id", "year", "countries"), "coverage heatmap")
+    return (
+        alt.Chart(df, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("year:O", title="year"),
+            y=alt.Y("indicator_id:N", title="indicator", sort="ascending"),
+            color=alt.Color("countries:Q", scale=alt.Scale(scheme="viridis"), title="countries"),
+            tooltip=["indicator_id", "year", "countries"],
+        )
+    )
+
+
+def completeness_by_source(data: Any, threshold: float = 0.95) -> alt.Chart:
+    """Share of complete rows per table, with the runbook threshold as a rule."""
+    import altair as alt
+
+    df = _frame(data, ("source", "completeness"), "completeness")
+    bars = (
+        alt.Chart(df, title="Completeness of critical fields")
+        .mark_bar()
+        .encode(
+            x=alt.X("completeness:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("source:N", title=None),
+            color=alt.condition(
+                alt.datum.completeness >= threshold,
+                alt.value(STATUS_COLORS["pass"]),
+                alt.value(STATUS_COLORS["fail"]),
+            ),
+            tooltip=["source", alt.Tooltip("completeness:Q", format=".2%")],
+        )
+    )
+    rule = alt.Chart(df).mark_rule(strokeDash=[4, 3]).encode(x=alt.datum(threshold))
+    return bars + rule
+
+
+def freshness_bars(data: Any, max_lag: float = 3) -> alt.Chart:
+    """Years since the latest year reported, per table or indicator (name, lag_years)."""
+    import altair as alt
+
+    df = _frame(data, ("name", "lag_years"), "freshness")
+    bars = (
+        alt.Chart(df, title="Years since the latest year reported")
+        .mark_bar()
+        .encode(
+            x=alt.X("lag_years:Q", title="years"),
+            y=alt.Y("name:N", sort="-x", title=None),
+            color=alt.condition(
+                alt.datum.lag_years > max_lag,
+                alt.value(STATUS_COLORS["warn"]),
+                alt.value(STATUS_COLORS["pass"]),
+            ),
+            tooltip=["name", "lag_years"],
+        )
+    )
+    rule = alt.Chart(df).mark_rule(strokeDash=[4, 3]).encode(x=alt.datum(max_lag))
+    return bars + rule
+
+
+def anomaly_small_multiples(data: Any, columns: int = 3) -> alt.Chart:
+    """One panel per series: the values, the expected band, and the flagged points.
+
+    Columns: series, year, value, lower, upper, flagged (bool).
+    """
+    import altair as alt
+
+    df = _frame(data, ("series", "year", "value", "lower", "upper", "flagged"), "anomalies")
+    base = alt.Chart(df).encode(x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None))
+    band = base.mark_area(opacity=0.25, color="#90a4ae").encode(
+        y=alt.Y("lower:Q", title=None), y2="upper:Q"
+    )
+    line = base.mark_line(color="#37474f").encode(y="value:Q")
+    points = (
+        base.transform_filter(alt.datum.flagged)
+        .mark_point(color=STATUS_COLORS["fail"], size=60, filled=True)
+        .encode(y="value:Q", tooltip=["series", "year", "value"])
+    )
+    return (
+        alt.layer(band, line, points, data=df)
+        .properties(width=220, height=120)
+        .facet(facet=alt.Facet("series:N", title=None), columns=columns)
+        .resolve_scale(y="independent")
+        .properties(title="Flagged values in their series")
+    )
+
+
+def check_history(data: Any) -> alt.Chart:
+    """Status of every check over recent runs (run_id, source, check_name, status)."""
+    import altair as alt
+
+    df = _frame(data, ("run_id", "source", "check_name", "status"), "check history")
+    df["check"] = df["source"].astype(str) + "." + df["check_name"].astype(str)
+    return (
+        alt.Chart(df, title="Check results over runs")
+        .mark_rect()
+        .encode(
+            x=alt.X("run_id:O", title="run", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("check:N", title=None),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+            ),
+            tooltip=["run_id", "check", "status"],
+        )
+    )
+
+
+def revisions_histogram(data: Any, source: str = "") -> alt.Chart:
+    """How large revisions between two vintages are (log10_rel_change, revisions)."""
+    import altair as alt
+
+    df = _frame(data, ("log10_rel_change", "revisions"), "revisions")
+    title = f"Revisions between the latest two vintages {source}".strip()
+    return (
+        alt.Chart(df, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("log10_rel_change:Q", bin=alt.Bin(step=0.5), title="log10 relative change"),
+            y=alt.Y("sum(revisions):Q", title="revised values"),
+        )
+    )
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as a self-contained SVG string (no network, no JavaScript)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict())
