@@ -179,3 +179,34 @@ def test_crashed_run_shows_as_crashed(osaa, settings, lake: Lake) -> None:
     assert runs.is_stale(runs.load_runs(lake)[0])
     result = osaa("status")
     assert result.exit_code == 1 and "crashed" in result.output
+
+
+def test_subcommands_are_named_by_their_path(osaa, lake: Lake) -> None:
+    app, models = typer.Typer(), typer.Typer()
+    app.add_typer(models, name="models")
+
+    @models.command("list")
+    @guarded
+    def list_models(ctx: typer.Context, schema: str = "master") -> None:
+        """List models."""
+
+    @app.command("other")
+    def other() -> None:
+        """Another command."""
+
+    assert osaa("models", "list", "--schema", "sources", app_=app).exit_code == 0
+    (rec,) = _records(lake)
+    assert rec["command"] == "models list" and rec["arguments"] == {"schema": "sources"}
+
+
+def test_nested_guarded_calls_record_one_run(osaa, lake: Lake) -> None:
+    @guarded
+    def inner(ctx: typer.Context) -> None:
+        runs.record_stage("inner", seconds=0.5)
+
+    def outer(ctx: typer.Context) -> None:
+        inner(ctx)
+
+    assert osaa("boom", app_=_app_with(outer)).exit_code == 0
+    (rec,) = _records(lake)
+    assert rec["command"] == "boom" and [s["name"] for s in rec["stages"]] == ["inner"]
