@@ -197,17 +197,14 @@ def toc(entries: Iterable[tuple[str, str]]) -> str:
 
 def svg(chart: Any, caption: str = "") -> str:
     """An altair chart (or Vega-Lite dict) as inline SVG: draws with no script and no network."""
-    try:
-        from osaa_lib.charts import to_svg
-    except ImportError:
-        to_svg = None
-    if to_svg is not None:
-        markup = to_svg(chart)
-    else:
+    if isinstance(chart, dict):
         import vl_convert as vlc
 
-        spec = chart if isinstance(chart, dict) else chart.to_dict()
-        markup = vlc.vegalite_to_svg(spec)
+        markup = vlc.vegalite_to_svg(chart)
+    else:
+        from osaa_lib.charts import to_svg
+
+        markup = to_svg(chart)
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return f'<figure class="chart">{markup}{cap}</figure>'
 
@@ -270,7 +267,7 @@ def collect_runs(settings: Any, limit: int = 200) -> list[dict[str, Any]]:
             row.setdefault("space", record.space)
             row["duration_s"] = record.duration_s
             row["exit_code"] = record.exit_code
-            if record.status == "running" or not row.get("status"):
+            if not row.get("status"):  # the run's own summary is authoritative
                 row["status"] = record.status
         rows = _quality_runs(settings, lake)
     except Exception as exc:  # noqa: BLE001 - the index lists what it can read
