@@ -1,0 +1,288 @@
+"""Reading one publisher CSV into Parquet with DuckDB: layouts, header checks, rejected cells.
+
+Why DuckDB's own reader with explicit types: it is the fastest reader we have and it reports
+each cell that does not convert with its line number (`store_rejects`), so the data is read once.
+A row whose cell does not convert is landed with NULL in that cell and listed as a reject; a
+structural problem (ragged row, broken quoting, bad encoding) fails the whole file instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from osaa_lib.errors import IngestError
+
+NULL_MARKERS = ("", "..")
+MAX_REJECTS = 10_000
+SAMPLE_REJECTS = 20
+YEAR = re.compile(r"^\d{4}$")
+ID_NAMES = re.compile(r"^(id|code|iso|iso2|iso3|m49|country|indicator)$|_(id|code|iso[23]?)$")
+
+UIS_DATA = {
+    "indicator_id": "VARCHAR",
+    "country_id": "VARCHAR",
+    "year": "INTEGER",
+    "value": "DOUBLE",
+    "magnitude": "VARCHAR",
+    "qualifier": "VARCHAR",
+}
+UIS_LABEL = {"indicator_id": "VARCHAR", "indicator_label_en": "VARCHAR"}
+WDI_IDS = ("country_name", "country_code", "indicator_name", "indicator_code")
+
+STRUCTURAL = {
+    "MISSING COLUMNS": "ragged row",
+    "TOO MANY COLUMNS": "ragged row",
+    "UNQUOTED VALUE": "unterminated or stray quote",
+    "INVALID ENCODING": "not UTF-8 text (re-save the file as UTF-8)",
+    "INVALID UNICODE": "not UTF-8 text (re-save the file as UTF-8)",
+    "LINE SIZE OVER MAXIMUM": "line longer than the reader's maximum (broken quoting?)",
+}
+
+
+@dataclass
+class Layout:
+    """How one file is read: its kind, normalised column names and their types."""
+
+    kind: str
+    header: list[str]
+    columns: dict[str, str]
+    year_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Reject:
+    line: int
+    column: str
+    value: str | None
+    error: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "value": self.value, "error": self.error}
+
+
+@dataclass
+class ReadOutcome:
+    rows: int
+    rejects: list[Reject]
+    rejected_rows: int
+
+
+def normalise(name: str) -> str:
+    """`Country Name` -> `country_name`, `INDICATOR_ID` -> `indicator_id`, `1960` -> `1960`."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def check_bytes(path: Path, head: bytes) -> None:
+    """Refuse what is not a UTF-8 CSV before DuckDB guesses at it (cheap: first 64 KiB)."""
+    if not head:
+        raise IngestError(f"{path}: empty file (0 bytes)")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"{path}: line 1: UTF-16 text (re-save the file as UTF-8)")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        line = head.count(b"\n", 0, nul) + 1
+        raise IngestError(f"{path}: line {line}: NUL byte (binary or UTF-16 content)")
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        raise IngestError(f"{path}: line 1: HTML/XML, not CSV (a download error page?)")
+
+
+def read_header(path: Path, head: bytes) -> list[str]:
+    """The first CSV record, BOM removed; duplicate names after normalisation are refused."""
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:
+            line = head.count(b"\n", 0, exc.start) + 1
+            raise IngestError(
+                f"{path}: line {line}: not UTF-8 text (re-save the file as UTF-8)"
+            ) from None
+        text = head[: exc.start].decode("utf-8-sig")
+    record = next(csv.reader(io.StringIO(text, newline="")), None)
+    if not record or all(not c.strip() for c in record):
+        raise IngestError(f"{path}: line 1: no header row")
+    names = [normalise(c) or f"column_{i + 1}" for i, c in enumerate(record)]
+    seen: dict[str, str] = {}
+    for raw, name in zip(record, names, strict=True):
+        if name in seen:
+            raise IngestError(
+                f"{path}: line 1: duplicate column {raw!r} (same as {seen[name]!r} once "
+                f"normalised to {name!r})"
+            )
+        seen[name] = raw
+    return names
+
+
+def layout_for(stem: str, names: list[str], path: Path, con: Any) -> Layout:
+    """Explicit types for the known publisher files; sniffed types, ids as text, otherwise."""
+    upper = stem.upper()
+    if upper.endswith("_DATA_NATIONAL"):
+        return _known("uis_data", UIS_DATA, names, path)
+    if upper.endswith("_LABEL"):
+        return _known("uis_label", UIS_LABEL, names, path)
+    if upper == "WDICSV":
+        _require(WDI_IDS, names, path)
+        years = [n for n in names if YEAR.match(n)]
+        if not years:
+            raise IngestError(f"{path}: line 1: no year columns (1960, 1961, ...) in the header")
+        cols = {n: ("DOUBLE" if YEAR.match(n) else "VARCHAR") for n in names}
+        return Layout("wdi_data", names, cols, years)
+    if upper == "WDISERIES":
+        _require(("series_code",), names, path)
+        return Layout("wdi_series", names, {n: "VARCHAR" for n in names})
+    return _sniffed(names, path, con)
+
+
+def _require(required: tuple[str, ...] | dict[str, str], names: list[str], path: Path) -> None:
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise IngestError(
+            f"{path}: line 1: header lacks column(s) {', '.join(missing)} "
+            f"(found: {', '.join(names)})"
+        )
+
+
+def _known(kind: str, types: dict[str, str], names: list[str], path: Path) -> Layout:
+    _require(types, names, path)
+    return Layout(kind, names, {n: types.get(n, "VARCHAR") for n in names})
+
+
+def _sniffed(names: list[str], path: Path, con: Any) -> Layout:
+    try:
+        described = con.execute(
+            "DESCRIBE SELECT * FROM read_csv(?, header = true, nullstr = ['', '..'], "
+            "sample_size = 20480)",
+            [str(path)],
+        ).fetchall()
+    except Exception as exc:  # noqa: BLE001 - any DuckDB error becomes a message about the file
+        raise IngestError(translate(exc, path)) from None
+    if len(described) != len(names):
+        raise IngestError(
+            f"{path}: the CSV reader found {len(described)} columns but the header has "
+            f"{len(names)} (is the delimiter a comma?)"
+        )
+    cols = {}
+    for name, (_col, sniffed, *_rest) in zip(names, described, strict=True):
+        cols[name] = "VARCHAR" if ID_NAMES.search(name) else sniffed
+    return Layout("sniffed", names, cols)
+
+
+def translate(exc: Exception, path: Path) -> str:
+    """DuckDB's multi-line CSV errors -> `file: line N: problem` in one line."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    lines = [s.strip() for s in text.splitlines() if s.strip()]
+    problem = next(
+        (
+            s
+            for s in lines[1:]
+            if not s.startswith(("Original Line", "Possible", "*", "file =")) and "=" not in s
+        ),
+        lines[0] if lines else type(exc).__name__,
+    )
+    problem = re.sub(r"^[A-Za-z ]+ Error: ", "", problem)
+    where = f"line {line.group(1)}: " if line else ""
+    return f"{path}: {where}{problem}"
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_options(path: Path, layout: Layout, rejects: bool = True) -> str:
+    cols = "{" + ", ".join(f"{_sql_str(n)}: {_sql_str(t)}" for n, t in layout.columns.items()) + "}"
+    markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
+    opts = (
+        f"{_sql_str(str(path))}, header = true, columns = {cols}, delim = ',', quote = '\"', "
+        f"escape = '\"', nullstr = [{markers}], auto_detect = false, encoding = 'utf-8'"
+    )
+    if rejects:
+        opts += f", store_rejects = true, rejects_limit = {MAX_REJECTS}"
+    return opts
+
+
+def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutcome:
+    """One pass CSV -> Parquet; cells that do not convert are re-added as NULL and reported."""
+    first = out.with_name(out.name + ".pass1")
+    try:
+        rows = con.execute(
+            f"COPY (SELECT * FROM read_csv({read_options(path, layout)})) "
+            f"TO {_sql_str(str(first))} (FORMAT parquet)"
+        ).fetchone()[0]
+    except Exception as exc:  # noqa: BLE001 - translated into a message naming the file
+        raise IngestError(translate(exc, path)) from None
+    errors = con.execute(
+        "SELECT line, column_name, error_type, csv_line, error_message, column_idx "
+        "FROM reject_errors ORDER BY line, column_idx"
+    ).fetchall()
+    structural = [e for e in errors if e[2] != "CAST"]
+    if structural:
+        line, _col, kind, raw, message, _idx = structural[0]
+        problem = STRUCTURAL.get(kind, kind.lower())
+        detail = (
+            f"{problem}: {message}" if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") else problem
+        )
+        more = f" ({len(structural)} such lines)" if len(structural) > 1 else ""
+        raise IngestError(f"{path}: line {line}: {detail}{more}")
+    if len(errors) >= MAX_REJECTS:
+        raise IngestError(
+            f"{path}: {len(errors)}+ cells do not convert (first at line {errors[0][0]}, column "
+            f"{errors[0][1]}): the column types do not fit this file"
+        )
+    if rows == 0 and not errors:
+        raise IngestError(f"{path}: header only, no data rows")
+    rejects, fixed = _repair(layout, errors)
+    if fixed:
+        _append_rows(con, layout, fixed, first, out)
+        first.unlink()
+    else:
+        first.rename(out)
+    return ReadOutcome(rows + len(fixed), rejects, len(fixed))
+
+
+def _repair(layout: Layout, errors: list[tuple[Any, ...]]) -> tuple[list[Reject], list[list[str]]]:
+    """Rejected rows come back from their raw text; their bad cells become NULL."""
+    rejects: list[Reject] = []
+    rows: dict[int, list[str]] = {}
+    for line, column, _kind, raw, message, idx in errors:
+        if line not in rows:
+            text = (raw or "").strip("\r\n")
+            record = next(csv.reader(io.StringIO(text, newline="")), [])
+            if len(record) != len(layout.columns):
+                record = (record + [""] * len(layout.columns))[: len(layout.columns)]
+            rows[line] = record
+        value = rows[line][idx - 1] if idx and idx <= len(rows[line]) else None
+        rejects.append(Reject(int(line), column, value, _short(message)))
+    return rejects, list(rows.values())
+
+
+def _short(message: str) -> str:
+    found = re.search(r"Could not convert string .* to '?([A-Z]+)'?", message or "")
+    return f"not a valid {found.group(1)}" if found else (message or "").splitlines()[0]
+
+
+def _append_rows(con: Any, layout: Layout, fixed: list[list[str]], first: Path, out: Path) -> None:
+    names = list(layout.columns)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE osaa_fix (" + ", ".join(f'"{n}" VARCHAR' for n in names) + ")"
+    )
+    con.executemany(
+        f"INSERT INTO osaa_fix VALUES ({', '.join('?' * len(names))})",
+        [[None if v in NULL_MARKERS else v for v in row] for row in fixed],
+    )
+    casts = ", ".join(f'TRY_CAST("{n}" AS {t}) AS "{n}"' for n, t in layout.columns.items())
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet({_sql_str(str(first))}) UNION ALL "
+        f"SELECT {casts} FROM osaa_fix) TO {_sql_str(str(out))} (FORMAT parquet)"
+    )
+    con.execute("DROP TABLE osaa_fix")
+
+
+def schema_of(con: Any, parquet: Path) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(parquet))})").fetchall()
+    return {r[0]: r[1] for r in rows}
