@@ -129,7 +129,7 @@ def backup_unlocked(
     blake = backup_lake(settings)
     backup_id = f"{env}-{now_id()}"
     objects = relative(lake.list(env), env)
-    counter = RowCounter(settings)
+    counter = RowCounter(settings, strict=False)  # a backup keeps even unreadable files
     records = []
     try:
         for i, (rel, obj) in enumerate(sorted(objects.items()), 1):

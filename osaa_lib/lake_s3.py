@@ -72,7 +72,7 @@ class S3Lake(Lake):
                 if s.aws_session_token:
                     kwargs["aws_session_token"] = s.aws_session_token.value
             config = Config(
-                retries={"max_attempts": 3, "mode": "standard"},
+                retries={"max_attempts": 2, "mode": "standard"},
                 connect_timeout=5,
                 read_timeout=60,
                 s3={"addressing_style": "path" if s.s3_endpoint_url else "auto"},

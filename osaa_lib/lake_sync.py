@@ -104,8 +104,9 @@ def transfer(src: Lake, src_key: str, dst: Lake, dst_key: str, scratch: Path | N
 class RowCounter:
     """Parquet row counts through one DuckDB connection (reads only the footer)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, strict: bool = True):
         self._settings = settings
+        self._strict = strict
         self._con: Any = None
 
     def __call__(self, lake: Lake, key: str) -> int | None:
@@ -119,6 +120,8 @@ class RowCounter:
         try:
             row = self._con.execute(f"SELECT count(*) FROM read_parquet('{uri}')").fetchone()
         except Exception as exc:  # duckdb.Error and IO errors: report which object
+            if not self._strict:
+                return None
             raise PromotionError(
                 f"cannot count rows of {lake.uri(key)}: {type(exc).__name__}"
             ) from None
@@ -285,7 +288,11 @@ def records_json(records: list[ObjectRecord]) -> list[dict[str, Any]]:
 
 @contextlib.contextmanager
 def lake_lock(lake: Lake, name: str, command: str) -> Iterator[str]:
-    """One holder at a time across processes and machines: an object created only if absent."""
+    """One holder at a time across processes and machines: an object created only if absent.
+
+    A lock left by a process that died on this machine (e.g. while S3 was down, so it could not
+    delete its lock) is taken over; a lock from another machine is reported, never broken.
+    """
     key = join("ops", "_locks", f"{name}.lock")
     body = json.dumps(
         {
@@ -298,19 +305,41 @@ def lake_lock(lake: Lake, name: str, command: str) -> Iterator[str]:
     if not _create_if_absent(lake, key, body):
         try:
             holder = json.loads(lake.read_bytes(key))
-            who = f"{holder.get('command')} (pid {holder.get('pid')} on {holder.get('host')}, "
-            who += f"since {holder.get('since')})"
         except (LakeError, ValueError):
-            who = "another process"
-        raise LockError(
-            f"{name} is locked by {who}; wait for it to finish, or delete {lake.uri(key)} "
-            "if that process is gone"
-        )
+            holder = {}
+        if not (_is_stale(holder) and _replace_stale(lake, key, body)):
+            who = (
+                f"{holder.get('command')} (pid {holder.get('pid')} on {holder.get('host')}, "
+                f"since {holder.get('since')})"
+                if holder
+                else "another process"
+            )
+            raise LockError(
+                f"{name} is locked by {who}; wait for it to finish, or delete "
+                f"{lake.uri(key)} if that process is gone"
+            )
     try:
         yield key
     finally:
         with contextlib.suppress(LakeError):
             lake.delete(key)
+
+
+def _is_stale(holder: dict[str, Any]) -> bool:
+    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+        return False
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _replace_stale(lake: Lake, key: str, body: bytes) -> bool:
+    lake.delete(key)
+    return _create_if_absent(lake, key, body)
 
 
 def _create_if_absent(lake: Lake, key: str, body: bytes) -> bool:

@@ -1,0 +1,214 @@
+"""How much the lake holds, where, and how fast it grows: the monthly capacity check.
+
+Each report lists every object once, sums bytes and objects per environment, zone and source,
+and records that as a snapshot in the lake (`ops/storage/<timestamp>.json`). Growth comes from
+the recorded snapshots, so it needs no S3 inventory or CloudWatch: just run the report
+regularly (the runbook's monthly task; the scheduled pipeline may run it too).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from osaa_lib.config import TARGETS, Settings
+from osaa_lib.lake import Lake, ObjectInfo, join, open_lake
+
+SNAPSHOTS = "ops/storage"
+
+
+@dataclass(frozen=True)
+class StorageRow:
+    env: str
+    zone: str
+    source: str
+    objects: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class GrowthPoint:
+    """Totals of one snapshot (or of the last snapshot of a month, with --monthly)."""
+
+    taken: datetime
+    label: str
+    by_env: dict[str, int]
+    total: int
+    change: int | None
+
+
+@dataclass
+class StorageReport:
+    taken: datetime
+    lake_root: str
+    rows: list[StorageRow] = field(default_factory=list)
+    growth: list[GrowthPoint] = field(default_factory=list)
+    snapshot_key: str = ""
+    html_path: Path | None = None
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(r.bytes for r in self.rows)
+
+    @property
+    def total_objects(self) -> int:
+        return sum(r.objects for r in self.rows)
+
+
+def classify(key: str) -> tuple[str, str, str]:
+    """(environment, zone, source) of a key in the runbook layout."""
+    parts = key.split("/")
+    head = parts[0]
+    if head in TARGETS:
+        if len(parts) == 2:
+            return head, "(root)", ""
+        return head, parts[1], parts[2] if len(parts) > 3 else ""
+    if head == "backups":
+        env = parts[1].split("-", 1)[0] if len(parts) > 2 else ""
+        return "backups", env or "(root)", ""
+    if head == "ops":
+        return "ops", parts[1] if len(parts) > 2 else "(root)", ""
+    return "(other)", head if len(parts) > 1 else "(root)", ""
+
+
+def summarise(objects: list[ObjectInfo]) -> list[StorageRow]:
+    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for obj in objects:
+        slot = totals[classify(obj.key)]
+        slot[0] += 1
+        slot[1] += obj.size
+    return [StorageRow(*k, *v) for k, v in sorted(totals.items())]
+
+
+def _all_objects(settings: Settings, lake: Lake) -> list[ObjectInfo]:
+    objects = list(lake.list())
+    nested = settings.backup_root.rstrip("/") == f"{settings.lake_root.rstrip('/')}/backups"
+    if not nested:
+        blake = open_lake(settings, settings.backup_root)
+        objects += [ObjectInfo(f"backups/{o.key}", o.size, o.modified) for o in blake.list()]
+    return objects
+
+
+def _snapshots(lake: Lake) -> list[dict]:
+    out = []
+    for obj in lake.list(SNAPSHOTS):
+        if obj.key.endswith(".json"):
+            try:
+                out.append(json.loads(lake.read_bytes(obj.key)))
+            except ValueError:
+                continue
+    return sorted(out, key=lambda d: d["taken"])
+
+
+def growth(snapshots: list[dict], monthly: bool = False) -> list[GrowthPoint]:
+    """Totals per snapshot; with monthly, the last snapshot of each month."""
+    if monthly:
+        last: dict[str, dict] = {}
+        for snap in snapshots:
+            last[snap["taken"][:7]] = snap
+        snapshots = [last[m] for m in sorted(last)]
+    points: list[GrowthPoint] = []
+    for snap in snapshots:
+        by_env: dict[str, int] = defaultdict(int)
+        for row in snap["rows"]:
+            by_env[row["env"]] += row["bytes"]
+        total = sum(by_env.values())
+        taken = datetime.fromisoformat(snap["taken"])
+        label = snap["taken"][:7] if monthly else snap["taken"][:19].replace("T", " ")
+        change = total - points[-1].total if points else None
+        points.append(GrowthPoint(taken, label, dict(by_env), total, change))
+    return points
+
+
+def storage_report(
+    settings: Settings, monthly: bool = False, record: bool = True, html_out: bool = True
+) -> StorageReport:
+    """Measure the lake now, record a snapshot, and report growth from all snapshots."""
+    lake = open_lake(settings)
+    taken = datetime.now(UTC)
+    report = StorageReport(taken, lake.root, summarise(_all_objects(settings, lake)))
+    snapshots = _snapshots(lake)
+    current = {
+        "taken": taken.isoformat(timespec="seconds"),
+        "lake": lake.root,
+        "rows": [asdict(r) for r in report.rows],
+    }
+    if record:
+        report.snapshot_key = join(SNAPSHOTS, f"{taken.strftime('%Y%m%dT%H%M%S%fZ')}.json")
+        lake.write_bytes(report.snapshot_key, json.dumps(current, indent=1).encode())
+    report.growth = growth([*snapshots, current], monthly)
+    if html_out:
+        report.html_path = write_html(settings, report, monthly)
+    return report
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def chart_svg(points: list[GrowthPoint]) -> str:
+    """Bytes per environment over time as inline SVG (no CDN: the report works offline)."""
+    import altair as alt
+    import vl_convert
+
+    data = [
+        {"when": p.taken.isoformat(), "env": env, "megabytes": b / 1024 / 1024}
+        for p in points
+        for env, b in sorted(p.by_env.items())
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("when:T", title="snapshot"),
+            y=alt.Y("megabytes:Q", title="MB"),
+            color=alt.Color("env:N", title="environment"),
+        )
+        .properties(width=640, height=260, title="Lake size per environment")
+    )
+    return vl_convert.vegalite_to_svg(chart.to_json())
+
+
+def write_html(settings: Settings, report: StorageReport, monthly: bool) -> Path:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(r.env)}</td><td>{e(r.zone)}</td><td>{e(r.source)}</td>"
+        f"<td class=n>{r.objects}</td><td class=n>{e(human(r.bytes))}</td></tr>"
+        for r in report.rows
+    )
+    growth_rows = "".join(
+        f"<tr><td>{e(p.label)}</td><td class=n>{e(human(p.total))}</td><td class=n>"
+        f"{'' if p.change is None else e(('+' if p.change >= 0 else '-') + human(abs(p.change)))}"
+        "</td></tr>"
+        for p in report.growth
+    )
+    title = "Monthly storage report" if monthly else "Storage report"
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 8px}}td.n{{text-align:right}}</style></head><body>
+<h1>{e(title)}</h1>
+<p>Lake {e(report.lake_root)}, measured {e(report.taken.isoformat(timespec="seconds"))}:
+{report.total_objects} objects, {e(human(report.total_bytes))}.</p>
+<h2>Growth</h2>
+<figure>{chart_svg(report.growth)}</figure>
+<table><tr><th>snapshot</th><th>total</th><th>change</th></tr>{growth_rows}</table>
+<h2>By environment, zone and source</h2>
+<table><tr><th>env</th><th>zone</th><th>source</th><th>objects</th><th>size</th></tr>{rows}</table>
+</body></html>
+"""
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    name = "storage-monthly.html" if monthly else "storage.html"
+    out = settings.reports_dir / name
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out
