@@ -32,7 +32,7 @@ def holder(path: Path) -> dict | None:
 
 def describe(info: dict | None) -> str:
     if not info:
-        return "another process"
+        return "another process is reading it (e.g. an `osaa sql` session)"
     return (
         f"PID {info.get('pid')} on {info.get('host')} running {info.get('command')!r} "
         f"since {info.get('started')}"
@@ -41,9 +41,16 @@ def describe(info: dict | None) -> str:
 
 @contextmanager
 def hold(
-    path: str | Path, command: str, wait: bool = False, timeout: float | None = None
+    path: str | Path,
+    command: str,
+    wait: bool = False,
+    timeout: float | None = None,
+    shared: bool = False,
 ) -> Iterator[Path]:
-    """Hold the lock at `path` for the block; without `wait`, a busy lock raises LockError."""
+    """Hold the lock at `path` for the block; without `wait`, a busy lock raises LockError.
+
+    `shared` is for readers: many may hold it together, and none while a writer does.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -51,7 +58,7 @@ def hold(
         start = time.monotonic()
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if not wait or (timeout is not None and time.monotonic() - start > timeout):
@@ -60,6 +67,9 @@ def hold(
                         "Wait for it to finish, or rerun with --wait."
                     ) from None
                 time.sleep(0.2)
+        if shared:
+            yield path
+            return
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),

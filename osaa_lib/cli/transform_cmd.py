@@ -1,0 +1,248 @@
+"""`osaa transform`, `osaa etl`, `osaa models ...`, `osaa sql`, `osaa export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from osaa_lib.cli._common import console, guarded, settings
+
+MODEL_HELP = "Only this model (and what it needs); repeat for several."
+WAIT_HELP = "If another process holds the database, wait for it instead of failing."
+
+
+def _progress():
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    )
+
+
+def _show_transform(result) -> None:
+    if result.dry_run:
+        head = "[bold]dry run[/bold]: nothing was written."
+        if result.skipped or not result.computed:
+            console.print(f"{head} Nothing would change.")
+            return
+        console.print(f"{head} These models would be computed: {', '.join(result.computed)}")
+        if result.restated:
+            console.print(f"landed data changed for: {', '.join(result.restated)}")
+        return
+    if result.skipped or not result.computed:
+        console.print(
+            f"[green]up to date[/green]: nothing changed in the project or the landing zone "
+            f"({result.seconds:.1f} s)"
+        )
+        return
+    table = Table("model", "rows", "seconds", title=f"Computed in {result.space}")
+    for name in result.computed:
+        rows = result.rows.get(name)
+        table.add_row(
+            name, f"{rows:,}" if rows is not None else "", f"{result.timings.get(name, 0):.2f}"
+        )
+    console.print(table)
+    for warning in result.audit_warnings:
+        console.print(f"[yellow]audit warning[/yellow]: {escape(warning)}")
+    console.print(f"done in {result.seconds:.1f} s; database {result.database}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("transform")
+    @guarded
+    def transform_command(
+        ctx: typer.Context,
+        model: list[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Show what would change; write nothing."
+        ),
+        wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
+    ) -> None:
+        """Plan and apply the SQLMesh models in your own environment (dev_<user>, qa or prod)."""
+        from osaa_lib.transform import plan_apply
+
+        s = settings(ctx)
+        with _progress() as bar:
+            task = bar.add_task("transform", total=None)
+
+            def step(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total or None)
+
+            result = plan_apply(s, models=model or None, dry_run=dry_run, wait=wait, progress=step)
+        _show_transform(result)
+
+    @app.command("etl")
+    @guarded
+    def etl_command(
+        ctx: typer.Context,
+        source: list[str] = typer.Option(None, "--source", "-s", help="Only ingest this source."),
+        model: list[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+        force: bool = typer.Option(False, "--force", help="Re-ingest and republish everything."),
+        wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
+    ) -> None:
+        """Ingest, transform and publish to your staging zone of the lake."""
+        from osaa_lib.transform import etl
+
+        s = settings(ctx)
+        with _progress() as bar:
+            task = bar.add_task("etl", total=None)
+
+            def step(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total or None)
+
+            result = etl(
+                s,
+                sources=source or None,
+                models=model or None,
+                force=force,
+                wait=wait,
+                progress=step,
+            )
+        files = getattr(result.ingest, "files", [])
+        landed = [f for f in files if getattr(f, "status", "") == "ingested"]
+        console.print(f"ingest: {len(landed)} file(s) landed, {len(files) - len(landed)} unchanged")
+        _show_transform(result.transform)
+        written = result.publish.written
+        console.print(
+            f"publish: {len(written)} table(s) written under {result.publish.staging_prefix}"
+            + (f" ({', '.join(t.model for t in written)})" if written else "")
+        )
+        console.print(f"etl finished in {result.seconds:.1f} s")
+
+    models_app = typer.Typer(
+        help="Look at the SQLMesh models: list, validate, lineage.", no_args_is_help=True
+    )
+    app.add_typer(models_app, name="models")
+
+    @models_app.command("list")
+    @guarded
+    def models_list(ctx: typer.Context) -> None:
+        """Every model with its kind, columns and upstream models."""
+        from osaa_lib.lineage import list_models
+
+        table = Table("model", "kind", "columns", "upstream")
+        for info in list_models(settings(ctx)):
+            table.add_row(info.name, info.kind, str(len(info.columns)), ", ".join(info.upstream))
+        console.print(table)
+
+    @models_app.command("validate")
+    @guarded
+    def models_validate(
+        ctx: typer.Context,
+        wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
+    ) -> None:
+        """Render every model (DuckDB and Spark), run the unit tests, audit the built tables."""
+        from osaa_lib.errors import TransformError
+        from osaa_lib.lineage import validate
+
+        result = validate(settings(ctx), wait=wait)
+        console.print(f"rendered {len(result.rendered)} model(s) for duckdb and spark")
+        for name, error in result.render_errors.items():
+            console.print(f"[red]render failed[/red] {name}: {escape(error)}")
+        console.print(f"unit tests: {result.tests_run} run, {len(result.test_failures)} failed")
+        for failure in result.test_failures:
+            console.print(f"[red]test failed[/red] {escape(failure)}")
+        if result.audits_skipped:
+            console.print(f"audits skipped: {result.audits_skipped}")
+        for outcome in result.audits:
+            if outcome.failures:
+                colour = "red" if outcome.blocking else "yellow"
+                console.print(
+                    f"[{colour}]audit {outcome.audit}[/{colour}] on {outcome.model}: "
+                    f"{outcome.failures} row(s)"
+                )
+        passed = sum(1 for a in result.audits if not a.failures)
+        console.print(f"audits: {passed} of {len(result.audits)} clean")
+        if not result.ok:
+            raise TransformError("validation failed")
+        console.print("[green]valid[/green]")
+
+    @models_app.command("lineage")
+    @guarded
+    def models_lineage(
+        ctx: typer.Context,
+        model: str = typer.Argument(None, help="A model such as sources.sdg (default: all)."),
+    ) -> None:
+        """Upstream and downstream models as a tree, and an HTML diagram in reports/."""
+        from osaa_lib.lineage import lineage
+
+        result = lineage(settings(ctx), model)
+        console.print(escape(result.tree()))
+        console.print(f"diagram: {result.html_path}")
+
+    @app.command("sql")
+    @guarded
+    def sql_command(
+        ctx: typer.Context,
+        query: str = typer.Argument(None, help="SQL to run; without it, an interactive shell."),
+        write: bool = typer.Option(False, "--write", help="Allow statements that change data."),
+    ) -> None:
+        """Run SQL on your project database (read-only unless --write), e.g. the runbook's."""
+        from osaa_lib.query import run_sql
+
+        s = settings(ctx)
+        if query:
+            for result in run_sql(s, query, write=write):
+                _print_rows(result)
+            return
+        _shell(s, write)
+
+    @app.command("export")
+    @guarded
+    def export_command(
+        ctx: typer.Context,
+        model: str = typer.Option(
+            ..., "--model", "-m", help="Model to export, e.g. master.indicators."
+        ),
+        fmt: str = typer.Option("csv", "--format", "-f", help="csv or parquet."),
+        output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+        where: str = typer.Option(None, "--where", help="A filter, e.g. \"source = 'sdg'\"."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
+    ) -> None:
+        """Export one model (optionally filtered) to a CSV or Parquet file."""
+        from osaa_lib.query import export
+
+        result = export(settings(ctx), model, output, fmt, where=where, overwrite=overwrite)
+        console.print(f"wrote {result.rows:,} row(s) of {result.model} to {result.output}")
+
+
+def _print_rows(result, limit: int = 200) -> None:
+    if not result.columns:
+        console.print("ok")
+        return
+    table = Table(*result.columns)
+    for row in result.rows[:limit]:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    console.print(table)
+    more = f" (first {limit} shown)" if len(result.rows) > limit else ""
+    console.print(f"{len(result.rows)} row(s){more}")
+
+
+def _shell(s, write: bool) -> None:
+    """A minimal duckdb_cli: statements end with ';', `.quit` or Ctrl-D leaves."""
+    from osaa_lib.errors import OsaaError
+    from osaa_lib.query import run_sql
+
+    mode = "read-write" if write else "read-only"
+    console.print(f"osaa sql ({mode}) on {s.space}: end statements with ';', .quit to leave")
+    buffer = ""
+    while True:
+        try:
+            line = input("osaa> " if not buffer else "  ..> ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if not buffer and line.strip() in (".quit", ".exit", "\\q"):
+            return
+        buffer += line + "\n"
+        if not buffer.strip().endswith(";"):
+            continue
+        try:
+            for result in run_sql(s, buffer, write=write):
+                _print_rows(result)
+        except OsaaError as exc:
+            console.print(f"[red]error:[/red] {escape(str(exc))}")
+        buffer = ""
