@@ -3,9 +3,11 @@
 Three methods, each giving a score and an expected value:
 - `zscore`: the runbook's rule, |value - indicator mean| / indicator stddev > 3. Kept because
   analysts know it, but its mean and stddev are pulled by the very outliers it looks for.
-- `robust_z`: the residual from the series' rolling median (+-`window` years), divided by the
-  series' robust scale (1.4826 x MAD of residuals; 1.2533 x mean absolute deviation when
-  MAD = 0; unscored when both are 0). Trends do not trip it, and outliers do not hide it.
+- `robust_z`: positive series are taken in logs and detrended by their median yearly change;
+  the residual of each value from the median of its +-`window` neighbours (itself excluded) is
+  divided by the series' robust scale (1.4826 x median absolute residual; 1.2533 x mean
+  absolute residual when that is 0; never below `min_rel_scale`). Trends do not trip it, and
+  the outliers it looks for do not inflate its scale.
 - `hb`: Hidiroglou-Berthelot year-over-year ratios, centred on the indicator's median ratio
   across all countries, weighted by size^U and judged against the quartile distances of the
   same indicator. A spike flags the spike year only, not the return to normal after it.
@@ -39,7 +41,11 @@ def _hb_flag(a: str, b: str, p: dict[str, float]) -> str:
 
 
 def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
-    """The query listing every flagged (value, method); `meas` holds measurement rows only."""
+    """The query listing every flagged (value, method); `meas` holds measurement rows only.
+
+    One window pass gives each row its neighbours (lags/leads), so the rolling median is a
+    list median instead of a framed window aggregate: an order of magnitude faster at scale.
+    """
     p = {k: float(v) for k, v in cfg.anomalies.items()}
     w, minp = int(p["window"]), int(p["min_points"])
     est = in_list(cfg.general["estimate_qualifiers"])
@@ -48,49 +54,49 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
     t_in = _hb_flag("prev_v", "value", p)
     t_out = _hb_flag("value", "next_v", p)
     t_prev = _hb_flag("prev2_v", "prev_v", p)
+    offsets = [(f"m{k}", "lag", k) for k in range(1, w + 1)] + [
+        (f"p{k}", "lead", k) for k in range(1, w + 1)
+    ]
+    if w < 2:
+        offsets += [("m2", "lag", 2)]
+    lags = ",\n        ".join(
+        f"{fn}(value, {k}) OVER o AS v_{name}, {fn}(year, {k}) OVER o AS y_{name}"
+        for name, fn, k in offsets
+    )
+
+    def x(col: str) -> str:
+        return f"(CASE WHEN logscale THEN ln({col}) ELSE {col} END)"
+
+    def d(name: str) -> str:
+        return f"({x('v_' + name)} - slope * (y_{name} - 2000))"
+
+    nbrs = ", ".join(d(name) for name, _fn, k in offsets if k <= w)
     return f"""
-    WITH base00 AS (
+    WITH w0 AS (
       SELECT {SERIES}, year, value, qualifier,
         count(*) OVER s AS n, min(value) OVER s > 0 AS logscale,
-        lag(value) OVER (s ORDER BY year) AS prev_v,
-        lag(year) OVER (s ORDER BY year) AS prev_y,
-        lag(value, 2) OVER (s ORDER BY year) AS prev2_v,
-        lead(value) OVER (s ORDER BY year) AS next_v
+        {lags}
       FROM {meas}
-      WINDOW s AS (PARTITION BY {SERIES})
-    ),
-    base0 AS (
-      SELECT *, CASE WHEN logscale THEN ln(value) ELSE value END AS x,
-        CASE WHEN logscale THEN ln(prev_v) ELSE prev_v END AS prev_x
-      FROM base00
+      WINDOW s AS (PARTITION BY {SERIES}), o AS (PARTITION BY {SERIES} ORDER BY year)
     ),
     slope AS (
-      SELECT {SERIES}, coalesce(median((x - prev_x) / (year - prev_y)), 0) AS slope
-      FROM base0 WHERE year > prev_y GROUP BY {SERIES}
-    ),
-    base AS (
-      SELECT *, d - median(d) OVER (PARTITION BY {SERIES} ORDER BY year
-            ROWS BETWEEN {w} PRECEDING AND {w} FOLLOWING EXCLUDE CURRENT ROW) AS r0,
-        x - d AS trend
-      FROM (SELECT b.*, b.x - coalesce(s.slope, 0) * (b.year - 2000) AS d
-            FROM base0 b LEFT JOIN slope s USING ({SERIES}))
+      SELECT {SERIES}, median(({x("value")} - {x("v_m1")}) / (year - y_m1)) AS slope
+      FROM w0 WHERE year > y_m1 GROUP BY {SERIES}
     ),
     ind AS (
       SELECT source, indicator_id, avg(value) AS mean_v, stddev_samp(value) AS sd_v,
-        median(value / prev_v) FILTER (prev_v > 0 AND value > 0) AS rm
-      FROM base GROUP BY source, indicator_id
+        median(value / v_m1) FILTER (v_m1 > 0 AND value > 0) AS rm
+      FROM w0 GROUP BY source, indicator_id
     ),
     resid AS (
-      SELECT b.*, b.r0 AS r, b.x - b.r0 AS roll_med, i.mean_v, i.sd_v, i.rm FROM base b
-      JOIN ind i USING (source, indicator_id)
+      SELECT w0.*, v_m1 AS prev_v, v_m2 AS prev2_v, v_p1 AS next_v, i.mean_v, i.sd_v, i.rm,
+        {x("value")} - coalesce(s.slope, 0) * (year - 2000)
+          - list_median([{nbrs.replace("slope", "coalesce(s.slope, 0)")}]) AS r
+      FROM w0 LEFT JOIN slope s USING ({SERIES}) JOIN ind i USING (source, indicator_id)
     ),
     ser AS (
-      SELECT {SERIES}, median(r) AS med_r FROM resid GROUP BY {SERIES}
-    ),
-    ser2 AS (
-      SELECT {SERIES}, any_value(med_r) AS med_r,
-        median(abs(r - med_r)) AS mad, avg(abs(r - med_r)) AS meanad
-      FROM resid JOIN ser USING ({SERIES}) GROUP BY {SERIES}
+      SELECT {SERIES}, median(abs(r)) AS mad, avg(abs(r)) AS meanad
+      FROM resid GROUP BY {SERIES}
     ),
     hbe AS (
       SELECT source, indicator_id,
@@ -104,14 +110,13 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
     ),
     scored AS (
       SELECT r.*, (r.value - r.mean_v) / nullif(r.sd_v, 0) AS z,
-        (r.r - s.med_r) / nullif(greatest(
+        r.r / nullif(greatest(
              CASE WHEN s.mad > 0 THEN 1.4826 * s.mad ELSE 1.2533 * s.meanad END,
-             {p["min_rel_scale"]} * CASE WHEN r.logscale THEN 1 ELSE abs(r.roll_med) END),
-             0) AS rz,
-        CASE WHEN r.logscale THEN exp(r.roll_med + s.med_r) ELSE r.roll_med + s.med_r END
-          AS rz_expected,
+             {p["min_rel_scale"]}
+               * CASE WHEN r.logscale THEN 1 ELSE abs({x("r.value")} - r.r) END), 0) AS rz,
+        CASE WHEN r.logscale THEN exp(ln(r.value) - r.r) ELSE r.value - r.r END AS rz_expected,
         {t_in} AS h_in, {t_out} AS h_out, {t_prev} AS h_prev
-      FROM resid r JOIN ser2 s USING ({SERIES})
+      FROM resid r JOIN ser s USING ({SERIES})
       LEFT JOIN hbe h USING (source, indicator_id)
     ),
     hb AS (
