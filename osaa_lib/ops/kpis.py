@@ -8,6 +8,7 @@ gathers the inputs from the lake: run history, source update times (ingest manif
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 from collections.abc import Iterable, Mapping
@@ -110,10 +111,12 @@ def freshness_lags(
     now: datetime,
     since: datetime | None = None,
 ) -> dict[str, float]:
-    """Hours from each source's latest update (in the period) to the first publication after it.
+    """Per source, the worst hours from a file update to the first publication after it.
 
-    A source not yet published since its update is as late as now. Publication is the end of a
-    successful publishing run (etl, run-pipeline, publish) that started after the update.
+    Publication is the end of a successful publishing run (etl, run-pipeline, publish) that
+    started after the update; an update not yet published is as late as now. An update counts
+    for the period when it was waiting for publication at some moment of the period; sources
+    with no such update are left out.
     """
     published = sorted(
         (r for r in records if r.command in PUBLISH_COMMANDS and r.status == SUCCESS and r.end),
@@ -121,16 +124,16 @@ def freshness_lags(
     )
     lags: dict[str, float] = {}
     for source, moments in source_updates.items():
-        times = sorted(m for m in moments if m <= now)
-        if not times:
-            continue
-        in_period = [m for m in times if since is None or m >= since] or times[-1:]
-        worst = 0.0
-        for updated in in_period:
+        worst = None
+        for updated in sorted({m for m in moments if m <= now}):
             after = next((r for r in published if r.started_at >= updated), None)
-            done = parse_time(after.end) if after and after.end else now
-            worst = max(worst, (done - updated).total_seconds() / 3600)
-        lags[source] = worst
+            done = min(parse_time(after.end), now) if after and after.end else now
+            if since is not None and done < since:
+                continue
+            lag = (done - updated).total_seconds() / 3600
+            worst = lag if worst is None else max(worst, lag)
+        if worst is not None:
+            lags[source] = worst
     return lags
 
 
@@ -281,20 +284,34 @@ def source_updates_from_runs(records: Iterable[RunRecord]) -> dict[str, list[dat
 
 
 def source_updates_from_manifests(settings: Settings) -> dict[str, list[datetime]]:
-    """Source file update times from ingest's manifests, when the ingest module offers them."""
+    """Update times (`source_mtime`) of the landed files and of their kept vintages."""
     try:
         from osaa_lib import ingest
+        from osaa_lib.lake import open_lake
     except ImportError:
         return {}
-    reader = getattr(ingest, "source_updates", None)
-    if reader is None:
-        return {}
+    out: dict[str, list[datetime]] = {}
+
+    def add(manifest: Mapping[str, Any]) -> None:
+        stamp = manifest.get("source_mtime") or manifest.get("ingested_at")
+        if manifest.get("source") and stamp:
+            try:
+                out.setdefault(str(manifest["source"]), []).append(parse_time(str(stamp)))
+            except ValueError:
+                pass
+
     try:
-        found = reader(settings)
+        lake = open_lake(settings)
+        manifests = ingest.read_manifests(settings, lake)
+        for manifest in manifests:
+            add(manifest)
+        for source in sorted({str(m["source"]) for m in manifests if m.get("source")}):
+            for vintage in ingest.list_vintages(settings, lake, source):
+                for key in vintage.manifests.values():
+                    add(json.loads(lake.read_bytes(key)))
     except Exception as exc:  # noqa: BLE001 - a report must not die on one unreadable manifest
         log.warning("ingest manifests could not be read: %s", exc)
-        return {}
-    return {str(k): sorted(v if isinstance(v, list) else [v]) for k, v in found.items()}
+    return {source: sorted(set(times)) for source, times in out.items()}
 
 
 def collect(

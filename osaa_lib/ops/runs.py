@@ -36,6 +36,7 @@ RUNNING, SUCCESS, FAILED = "running", "success", "failed"
 _current: contextvars.ContextVar[RunRecord | None] = contextvars.ContextVar(
     "osaa_run", default=None
 )
+_open_runs: list[RunRecord] = []
 
 
 @dataclass
@@ -121,6 +122,21 @@ class RunRecord:
             self.stages.append(item)
         return item
 
+    def add(self, name: str, **metrics: int | float) -> Stage:
+        """Add to the counters of a stage (created on first use): for many small events such
+        as uploads, `add("s3 uploads", uploads=1, bytes_uploaded=n)` keeps one stage."""
+        with self._lock:
+            item = next((s for s in self.stages if s.name == name), None)
+            if item is None:
+                item = Stage(name=name, started=_iso(datetime.now(UTC)))
+                self.stages.append(item)
+            for key, value in metrics.items():
+                if key in _METRICS or key == "seconds":
+                    setattr(item, key, (getattr(item, key) or 0) + value)
+                else:
+                    item.extra[key] = item.extra.get(key, 0) + value
+        return item
+
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data["stages"] = [asdict(s) for s in self.stages]
@@ -170,14 +186,26 @@ def run_key(run_id: str, start: str) -> str:
 
 
 def current() -> RunRecord | None:
-    """The run this code executes in, or None (library called outside the CLI)."""
-    return _current.get()
+    """The run this code executes in, or None (library called outside the CLI).
+
+    Worker threads start with an empty context; they see the process's innermost open run.
+    """
+    found = _current.get()
+    if found is None and _open_runs:
+        return _open_runs[-1]
+    return found
 
 
 def record_stage(name: str, **metrics: Any) -> Stage | None:
     """Add stage metrics to the current run when there is one; a no-op otherwise."""
     run = current()
     return run.stage(name, **metrics) if run is not None else None
+
+
+def add_to_stage(name: str, **metrics: int | float) -> Stage | None:
+    """Add to the counters of a stage of the current run (see `RunRecord.add`); else a no-op."""
+    run = current()
+    return run.add(name, **metrics) if run is not None else None
 
 
 @contextmanager
@@ -293,6 +321,7 @@ def track(
     if lake is not None:
         save(lake, record)
     token = _current.set(record)
+    _open_runs.append(record)
     secrets = settings.secrets()
     try:
         yield record
@@ -305,6 +334,8 @@ def track(
         finish(record, SUCCESS, 0, None, secrets)
     finally:
         _current.reset(token)
+        if record in _open_runs:
+            _open_runs.remove(record)
         if lake is not None:
             save(lake, record)
 

@@ -86,6 +86,7 @@ def test_error_rate_ignores_other_targets() -> None:
 
 def test_freshness_lag_from_update_to_publication() -> None:
     history = [
+        run("etl", 24 * 19, seconds=600),  # published opri's old update before the period
         run("etl", 50, seconds=600),  # before the sdg update: does not count
         run("etl", 44, "failed"),  # failed publication: does not count
         run("etl", 40, seconds=3600),  # publishes sdg: lag = 8 h + 1 h
@@ -102,6 +103,12 @@ def test_freshness_lag_from_update_to_publication() -> None:
     assert k.value == pytest.approx(30.0) and k.ok is False and "wdi" in k.detail
     report = kpis.compute(history, WEEK_AGO, NOW, source_updates={"sdg": updates["sdg"]})
     assert by_name(report)["Data freshness"].ok is True
+    late = kpis.compute(history[1:], WEEK_AGO, NOW, source_updates={"opri": updates["opri"]})
+    assert late.freshness_by_source["opri"] == pytest.approx(20 * 24 - 50 + 600 / 3600)
+    quiet = kpis.compute(
+        history, NOW - timedelta(hours=12), NOW, source_updates={"sdg": updates["sdg"]}
+    )
+    assert quiet.freshness_by_source == {} and by_name(quiet)["Data freshness"].ok is None
 
 
 def test_freshness_from_ingest_stage_metadata() -> None:
@@ -154,3 +161,23 @@ def test_collect_reads_history_from_the_lake(settings, lake: Lake) -> None:
     report, window = kpis.collect(settings, "week", now)
     assert len(window) == 2 and report.runs_failed == 1
     assert by_name(report)["Error rate"].value == pytest.approx(50.0)
+
+
+def test_freshness_reads_real_ingest_manifests(settings, sample_raw, lake: Lake) -> None:
+    import os
+
+    from osaa_lib.ingest import ingest
+    from osaa_lib.ops import runs
+
+    updated = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    for csv in sample_raw.rglob("*.csv"):
+        os.utime(csv, (updated.timestamp(), updated.timestamp()))
+    ingest(settings, sources=["sdg", "wdi"])
+    found = kpis.source_updates_from_manifests(settings)
+    assert found == {"sdg": [updated], "wdi": [updated]}
+    with runs.track(settings, "etl"):
+        pass
+    report, _ = kpis.collect(settings, "week")
+    lags = report.freshness_by_source
+    assert set(lags) == {"sdg", "wdi"} and 4.9 < lags["sdg"] < 5.2
+    assert by_name(report)["Data freshness"].ok is True

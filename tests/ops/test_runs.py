@@ -210,3 +210,27 @@ def test_nested_guarded_calls_record_one_run(osaa, lake: Lake) -> None:
     assert osaa("boom", app_=_app_with(outer)).exit_code == 0
     (rec,) = _records(lake)
     assert rec["command"] == "boom" and [s["name"] for s in rec["stages"]] == ["inner"]
+
+
+def test_counters_accumulate_in_one_stage(settings, lake: Lake) -> None:
+    assert runs.add_to_stage("s3 uploads", uploads=1) is None
+    with runs.track(settings, "promote") as record:
+
+        def upload(size: int, ok: bool) -> None:
+            runs.add_to_stage(
+                "s3 uploads",
+                uploads=1,
+                upload_failures=0 if ok else 1,
+                bytes_uploaded=size if ok else 0,
+                retries=0 if ok else 2,
+            )
+
+        threads = [threading.Thread(target=upload, args=(100, i != 3)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    (saved,) = runs.load_runs(lake)
+    (stage,) = saved.stages
+    assert (stage.uploads, stage.upload_failures, stage.bytes_uploaded) == (8, 1, 700)
+    assert stage.extra == {"retries": 2} and saved.bytes_uploaded == 700 == record.bytes_uploaded
