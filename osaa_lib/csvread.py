@@ -222,13 +222,14 @@ def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutco
     ).fetchall()
     structural = [e for e in errors if e[2] != "CAST"]
     if structural:
-        line, _col, kind, raw, message, _idx = structural[0]
+        line, _col, kind, _raw, message, _idx = structural[0]
         problem = STRUCTURAL.get(kind, kind.lower())
-        detail = (
-            f"{problem}: {message}" if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") else problem
-        )
-        more = f" ({len(structural)} such lines)" if len(structural) > 1 else ""
-        raise IngestError(f"{path}: line {line}: {detail}{more}")
+        counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
+        if counts:
+            problem += f": expected {counts.group(1)} fields, found {counts.group(2)}"
+        lines = len({e[0] for e in structural})
+        more = f" (and {lines - 1} more such line(s))" if lines > 1 else ""
+        raise IngestError(f"{path}: line {line}: {problem}{more}")
     if len(errors) >= MAX_REJECTS:
         raise IngestError(
             f"{path}: {len(errors)}+ cells do not convert (first at line {errors[0][0]}, column "
