@@ -1,0 +1,66 @@
+"""A project built once per module on the publishers' sample files, in a temp lake."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from osaa_lib.config import Settings, load_settings
+from tests.transform.landing import land_samples
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make(root: Path, username: str = "alice", target: str = "dev", **env: str) -> Settings:
+    base = {
+        "OSAA_PROJECT_DIR": str(REPO),
+        "OSAA_LAKE": str(root / "lake"),
+        "OSAA_RAW_DIR": str(root / "raw"),
+        "OSAA_STATE_DIR": str(root / "state"),
+        "OSAA_REPORTS_DIR": str(root / "reports"),
+        "OSAA_LOG_DIR": str(root / "logs"),
+        "USERNAME": username,
+        "TARGET": target,
+        "DUCKDB_THREADS": "2",
+    }
+    base.update(env)
+    return load_settings(environ=base, dotenv=root / "no.env")
+
+
+def copy_project(dest: Path) -> Path:
+    """A private copy of sqlMesh/ (for tests that edit models)."""
+    shutil.copytree(
+        REPO / "sqlMesh",
+        dest / "sqlMesh",
+        ignore=shutil.ignore_patterns("__pycache__", ".cache", "logs", "*.duckdb*"),
+    )
+    return dest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Sample files landed, transformed and published for dev_alice (read-only for tests)."""
+    from osaa_lib.publish import publish
+    from osaa_lib.transform import plan_apply
+
+    root = tmp_path_factory.mktemp("built")
+    settings = make(root)
+    land_samples(settings)
+    plan_apply(settings)
+    publish(settings)
+    return settings
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings on a new temp lake with the samples landed."""
+
+    def _make(username: str = "alice", **env: str) -> Settings:
+        settings = make(tmp_path, username, **env)
+        land_samples(settings)
+        return settings
+
+    return _make
