@@ -50,3 +50,21 @@ def test_sqlmesh_context_connection_applies_settings(tuned) -> None:
         assert adapter.fetchone(QUERY) == _expected(tuned)
     finally:
         context.close()
+
+
+def test_no_module_opens_duckdb_around_the_settings() -> None:
+    """Every connection goes through osaa_lib.db (or SQLMesh's config built from it).
+
+    The sample generator is the one exception: it makes test data, not pipeline data.
+    """
+    import re
+
+    from tests.conftest import REPO
+
+    allowed = {"osaa_lib/db.py", "osaa_lib/sample.py"}
+    offenders = []
+    for path in [*REPO.glob("osaa_lib/**/*.py"), *REPO.glob("notebooks/*.py")]:
+        rel = path.relative_to(REPO).as_posix()
+        if rel not in allowed and re.search(r"\bduckdb\.connect\(", path.read_text()):
+            offenders.append(rel)
+    assert offenders == [], f"use osaa_lib.db.connect(settings, ...) in {offenders}"
