@@ -101,14 +101,13 @@ def peak_rss() -> Iterator[list[float]]:
 
 
 def generated_data(settings: Settings, scale: str) -> Path:
-    """Publishers' files at this scale, generated once and reused (the generator is seeded)."""
-    if scale == "full":
-        try:
-            from benchmarks._common import full_data  # the repository's cached copy (data/full)
+    """Publishers' files at this scale, generated once and reused (the generator is seeded).
 
-            return full_data(scale)
-        except ImportError:
-            pass
+    The repository's `data/<scale>` (where benchmarks/ keeps its copy) is used when complete.
+    """
+    shared = settings.project_dir / "data" / scale
+    if (shared / "defects.json").is_file():
+        return shared
     from osaa_lib.sample import generate
 
     out = settings.state_dir / "benchmark-data" / scale

@@ -109,3 +109,15 @@ def test_cli_benchmark_on_the_shipped_sample(osaa, lake: Lake) -> None:
         assert benchmark.latest_baseline(lake, "custom")["run_id"] == record.run_id
     else:
         assert "not installed, skipped" in result.output and "ingest" in missing
+
+
+def test_generated_data_reuses_the_project_copy_or_generates(make_settings, tmp_path) -> None:
+    project = tmp_path / "project"
+    (project / "data" / "full").mkdir(parents=True)
+    (project / "data" / "full" / "defects.json").write_text("[]")
+    s = make_settings({"OSAA_PROJECT_DIR": str(project)})
+    assert benchmark.generated_data(s, "full") == project / "data" / "full"
+    small = benchmark.generated_data(s, "small")
+    assert small == s.state_dir / "benchmark-data" / "small"
+    assert (small / "sdg" / "SDG_DATA_NATIONAL.csv").stat().st_size > 100_000
+    assert benchmark.generated_data(s, "small") == small  # cached, not generated again
