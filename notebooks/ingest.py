@@ -7,6 +7,7 @@ with app.setup:
     import marimo as mo
 
     from osaa_lib import notebooks, reports
+    from osaa_lib import report_sections as rs
 
 
 @app.cell
@@ -79,7 +80,7 @@ def _(applied, result, settings):
                 }
             ),
         )
-        + reports.section("What landed", reports.describe(result))
+        + rs.ingest_sections(result, settings)
     )
     return
 

@@ -470,6 +470,44 @@ def lineage(settings: Any) -> list[dict[str, Any]]:
     for name, model in sorted(ctx.models.items()):
         rows.append({
             "model": short(name), "kind": str(getattr(model.kind, "name", model.kind)),
-            "reads": ", ".join(sorted(short(d) for d in model.depends_on)) or "— (landing files)",
+            "reads": ", ".join(sorted(short(d) for d in model.depends_on))
+            or ("— (seed file)" if "SEED" in str(model.kind).upper() else "— (landing files)"),
         })  # fmt: skip
     return rows
+
+
+def ingest_sections(result: Any, settings: Any, max_rejects: int = 20) -> str:
+    """What landed (one row per file) and every problem found while reading the files."""
+    from osaa_lib.ingest import read_rejects
+
+    files = []
+    problems = []
+    for f in result.files:
+        files.append({
+            "source": f.source, "file": f.path.rsplit("/", 1)[-1], "status": badge(
+                {"ingested": "pass", "skipped": "skip", "failed": "fail"}.get(f.status, f.status)
+            ) + f" {esc(f.status)}", "rows": f.rows, "columns": f.columns,
+            "rejected cells": f.rejects, "seconds": f.seconds,
+            "landed as": f.landing_key, "vintage": f.vintage_id,
+        })  # fmt: skip
+        if f.error:
+            problems.append(f"<h3>{esc(f.path)}: not landed</h3>{callout(f.error, 'alert')}")
+        if f.rejects and f.status != "failed":
+            rejects = read_rejects(settings, None, f.source, f.stem)
+            problems.append(
+                f"<h3>{esc(f.path)}: {f.rejects:,} rejected cells (stored as null)</h3>"
+                + table(rejects, max_rows=max_rejects)
+            )
+    landed = table(files, raw=("status",), max_rows=None, empty="No files found in the raw folder.")
+    verdict = (
+        callout(f"{len(result.failed)} files could not be landed; their previous landing stays.",
+                "alert") if result.failed else callout("Every file was read.", "ok")
+    )  # fmt: skip
+    return section(
+        "What landed", verdict + landed, "Each CSV considered: landed, or skipped because its "
+        "checksum did not change since the last ingest (use force to re-land).", "landed",
+    ) + section(
+        "Problems", "".join(problems) or "<p>No problems: every cell parsed.</p>",
+        "Cells that could not be read as their column's type, with file line and value.",
+        "problems",
+    )  # fmt: skip
