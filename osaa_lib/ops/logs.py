@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -173,6 +172,7 @@ def setup(settings: Settings, keep_days: int = KEEP_DAYS, console: bool = True) 
     secrets, context = ScrubSecrets(settings.secrets()), RunContext()
     handlers: list[logging.Handler] = []
     file_handler: logging.Handler | None = None
+    problem = None
     try:
         Path(settings.log_dir).mkdir(parents=True, exist_ok=True)
         prune(settings.log_dir, keep_days)
@@ -181,7 +181,9 @@ def setup(settings: Settings, keep_days: int = KEEP_DAYS, console: bool = True) 
         file_handler.setLevel(logging.DEBUG)
         handlers.append(file_handler)
     except OSError as exc:
-        print(f"warning: log folder {settings.log_dir} is not writable: {exc}", file=sys.stderr)
+        problem = (
+            f"log folder {settings.log_dir} is not writable, logging to the console only: {exc}"
+        )
     if console:
         handlers.append(_console_handler(settings.log_level))
     for handler in handlers:
@@ -192,6 +194,8 @@ def setup(settings: Settings, keep_days: int = KEEP_DAYS, console: bool = True) 
     if root.level == logging.NOTSET or root.level > logging.WARNING:
         root.setLevel(logging.WARNING)
     logging.getLogger("osaa_lib").setLevel(settings.log_level)
+    if problem:
+        logging.getLogger(__name__).warning(problem)
     return log_file_for(settings.log_dir)
 
 

@@ -131,3 +131,15 @@ def test_cli_logs_reads_back_a_failed_run(osaa, cli_env) -> None:
     assert by_run.exit_code == 0
     assert "started logs" in by_run.stdout and "FAILED" in by_run.stdout
     assert "2 line(s)" in by_run.stdout
+
+
+def test_unwritable_log_folder_falls_back_to_the_console(
+    make_settings, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    s = make_settings({"OSAA_LOG_DIR": str(blocker / "logs")})
+    with logs.configured(s):
+        logging.getLogger("osaa_lib.x").info("still visible")
+    err = capsys.readouterr().err
+    assert "not writable" in err and "still visible" in err
