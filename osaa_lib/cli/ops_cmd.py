@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         all_commands: bool = typer.Option(
             False, "--all", help="Include the monitoring commands (status, logs, reports)"
         ),
+        as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON"),
     ) -> None:
         """Last run of every command per environment; exit 1 if the latest run of one failed."""
         from osaa_lib.lake import open_lake
@@ -50,45 +51,42 @@ def register(app: typer.Typer) -> None:
             and (all_commands or r.command not in MONITORING_COMMANDS)
         ]
         latest = runs.latest_per_command(history)
-        table = Table(
-            "command",
-            "env",
-            "space",
-            "status",
-            "started",
-            "duration",
-            "user",
-            "run id",
-            "error",
-            title=f"Last run per command (last {days} days)",
-        )
-        bad = []
-        for r in latest:
-            state = "crashed" if runs.is_stale(r) else r.status
-            if state in ("failed", "crashed"):
-                bad.append(r)
-            table.add_row(
-                escape(r.command),
-                r.target,
-                escape(r.space),
-                f"[{STATUS_STYLE.get(state, '')}]{state}[/]",
-                f"{r.start[:19]} ({_ago(r.started_at, now)})",
-                "–" if r.duration_s is None else f"{r.duration_s:.1f} s",
-                escape(r.user),
-                r.run_id,
-                escape((r.error or "")[:80]),
-            )
-        if not latest:
+        states = {r.run_id: "crashed" if runs.is_stale(r) else r.status for r in latest}
+        bad = [r for r in latest if states[r.run_id] in ("failed", "crashed")]
+        if as_json:
+            import json
+
+            rows = [{**r.to_dict(), "status": states[r.run_id]} for r in latest]
+            typer.echo(json.dumps(rows, indent=1, default=str))
+        elif not latest:
             console.print(f"No runs recorded in the last {days} days.")
-            return
-        console.print(table)
+        else:
+            table = Table(
+                "command", "space", "status", "started (UTC)", "took", "user", "run id", "error",
+                title=f"Last run per command and environment (last {days} days)",
+            )  # fmt: skip
+            for r in latest:
+                state = states[r.run_id]
+                table.add_row(
+                    escape(r.command),
+                    escape(r.space),
+                    Text(state, style=STATUS_STYLE.get(state, "")),
+                    f"{r.start[:16].replace('T', ' ')} ({_ago(r.started_at, now)})",
+                    "–" if r.duration_s is None else f"{r.duration_s:.1f}s",
+                    escape(r.user),
+                    r.run_id,
+                    escape((r.error or "")[:80]),
+                )
+            console.print(table)
         if bad:
-            console.print(
-                f"[bold red]{len(bad)} command(s) failed on their latest run[/]: "
-                f"see [bold]osaa logs --run <run id> --level ERROR[/]"
-            )
+            if not as_json:
+                console.print(
+                    f"[bold red]{len(bad)} command(s) failed on their latest run[/]: "
+                    f"see [bold]osaa logs --run <run id> --level ERROR[/]"
+                )
             raise typer.Exit(1)
-        console.print("[green]all latest runs succeeded[/green]")
+        if latest and not as_json:
+            console.print("[green]all latest runs succeeded[/green]")
 
     @app.command("logs")
     @guarded

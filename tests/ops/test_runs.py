@@ -234,3 +234,18 @@ def test_counters_accumulate_in_one_stage(settings, lake: Lake) -> None:
     (stage,) = saved.stages
     assert (stage.uploads, stage.upload_failures, stage.bytes_uploaded) == (8, 1, 700)
     assert stage.extra == {"retries": 2} and saved.bytes_uploaded == 700 == record.bytes_uploaded
+
+
+def test_status_json_for_monitoring_systems(osaa, settings, make_settings, lake: Lake) -> None:
+    with runs.track(settings, "ingest"):
+        pass
+    with pytest.raises(IngestError), runs.track(make_settings({"TARGET": "qa"}), "ingest"):
+        raise IngestError("qa landing unreachable")
+    result = osaa("status", "--json")
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    got = {(r["command"], r["space"]): (r["status"], r["error"]) for r in rows}
+    assert got == {
+        ("ingest", "dev_tester"): ("success", None),
+        ("ingest", "qa"): ("failed", "qa landing unreachable"),
+    }
