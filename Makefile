@@ -47,3 +47,6 @@ bench: $(STAMP) ## Full-scale benchmarks; writes benchmarks/RESULTS.md
 
 sample-data: $(STAMP) ## Regenerate the small committed sample under data/raw
 	$(OSAA) sample-data --scale small --out data/raw
+
+health: $(STAMP) ## Morning health check: last run of every command (exit 1 if one failed)
+	$(OSAA) status
