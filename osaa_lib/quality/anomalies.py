@@ -1,19 +1,23 @@
 """Anomalous values per indicator x country series, computed in one DuckDB query.
 
 Three methods, each giving a score and an expected value:
-- `zscore`: the runbook's rule, |value - indicator mean| / indicator stddev > 3. Kept because
-  analysts know it, but its mean and stddev are pulled by the very outliers it looks for.
+- `zscore`: the runbook's rule, |value - indicator mean| / indicator stddev > 3. Listed because
+  analysts know it, but its mean and stddev are pulled by the very outliers it looks for and,
+  on skewed indicators (population, GDP), it flags the largest countries: a value flagged by
+  it alone is annotated `zscore_only` and not alarmed.
 - `robust_z`: positive series are taken in logs and detrended by their median yearly change;
   the residual of each value from the median of its +-`window` neighbours (itself excluded) is
   divided by the series' robust scale (1.4826 x median absolute residual; 1.2533 x mean
   absolute residual when that is 0; never below `min_rel_scale`). Trends do not trip it, and
   the outliers it looks for do not inflate its scale.
 - `hb`: Hidiroglou-Berthelot year-over-year ratios, centred on the indicator's median ratio
-  across all countries, weighted by size^U and judged against the quartile distances of the
-  same indicator. A spike flags the spike year only, not the return to normal after it.
+  across all countries, weighted by size^U (U = 0 by default: indicators mix countries whose
+  levels differ by five orders of magnitude) and judged against C x the quartile distances of
+  the same indicator. A spike flags the spike year only, not the return to normal after it.
 
 Rows whose magnitude is NA/NIL/SUPP/INCLUDED never enter (they are not measurements). Values
-whose qualifier marks an estimate or a break get an annotation and are not alarmed.
+whose qualifier marks an estimate or a break get an annotation and are not alarmed; annotated
+flags keep a tenth of their priority.
 """
 
 from __future__ import annotations
@@ -137,13 +141,17 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
       FROM hb WHERE abs(h_in) > {c}
         AND (spike OR NOT coalesce(after_spike, false))
     )
-    SELECT {SERIES}, year, value, method, score, expected,
-      CASE WHEN upper(trim(qualifier)) IN {brk} THEN 'break'
-           WHEN upper(trim(qualifier)) IN {est} THEN 'estimate' END AS annotation,
-      sum(least(abs(score) / limit_, 10)) OVER (PARTITION BY {SERIES}, year)
-        * CASE WHEN upper(trim(qualifier)) IN {brk} OR upper(trim(qualifier)) IN {est}
-               THEN 0.1 ELSE 1 END AS priority
-    FROM flags
+    SELECT {SERIES}, year, value, method, score, expected, annotation,
+      raw_priority * CASE WHEN annotation IS NULL THEN 1 ELSE 0.1 END AS priority
+    FROM (
+      SELECT *,
+        CASE WHEN upper(trim(qualifier)) IN {brk} THEN 'break'
+             WHEN upper(trim(qualifier)) IN {est} THEN 'estimate'
+             WHEN bool_and(method = 'zscore') OVER v THEN 'zscore_only' END AS annotation,
+        sum(least(abs(score) / limit_, 10)) OVER v AS raw_priority
+      FROM flags
+      WINDOW v AS (PARTITION BY {SERIES}, year)
+    )
     """
 
 

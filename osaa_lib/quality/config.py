@@ -43,10 +43,10 @@ GENERAL_DEFAULTS: dict[str, Any] = {
 ANOMALY_DEFAULTS: dict[str, Any] = {
     "zscore": 3.0,
     "robust_z": 5.0,
-    "window": 2,
-    "hb_c": 10.0,
+    "window": 3,
+    "hb_c": 20.0,
     "hb_a": 0.05,
-    "hb_u": 0.5,
+    "hb_u": 0.0,
     "min_points": 5,
     "min_rel_scale": 0.005,
     "max_listed": 500,

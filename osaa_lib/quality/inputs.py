@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from osaa_lib.config import Settings
-from osaa_lib.errors import LakeError
+from osaa_lib.errors import LakeError, OsaaError
 from osaa_lib.lake import Lake, join
 
 log = logging.getLogger(__name__)
@@ -82,19 +82,29 @@ def source_updated_at(settings: Settings, lake: Lake, source: str) -> datetime |
 
 
 def ingest_record(settings: Settings, lake: Lake, source: str) -> dict[str, Any] | None:
-    """The latest ingest record of a source: rejected cells (+ samples) and update time.
+    """What ingest recorded about a source's current files: cells rejected, update times.
 
-    Returns None when ingest has no record (nothing ingested yet, or an older ingest module).
+    Returns None when nothing of the source was ingested (no manifest in the landing zone).
     """
+    from osaa_lib import ingest
+
     try:
-        from osaa_lib import ingest
-    except ImportError:
-        return None
-    reader = getattr(ingest, "quality_record", None)
-    if reader is None:
-        return None
-    try:
-        return reader(settings, source, lake=lake)
-    except LakeError as exc:
+        manifests = ingest.read_manifests(settings, lake, source)
+    except OsaaError as exc:
         log.warning("no ingest record for %s: %s", source, exc)
         return None
+    if not manifests:
+        return None
+    samples = [
+        {"file": m.get("file"), **r} for m in manifests for r in m.get("reject_samples") or []
+    ]
+    updated = [m["source_mtime"] for m in manifests if m.get("source_mtime")]
+    return {
+        "rejected_cells": sum(int(m.get("rejects") or 0) for m in manifests),
+        "rejected_rows": sum(int(m.get("rejected_rows") or 0) for m in manifests),
+        "files": {m["stem"]: int(m.get("rejects") or 0) for m in manifests},
+        "vintage_id": max((m.get("vintage_id") or "" for m in manifests), default=None),
+        "source_updated": max(updated) if updated else None,
+        "ingested_at": max((m.get("ingested_at") or "" for m in manifests), default=None),
+        "samples": samples,
+    }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
-from osaa_lib.lake import Lake, join, open_lake
+from osaa_lib.lake import Lake, open_lake
 from osaa_lib.quality.checks import lit, rows
 
 if TYPE_CHECKING:
@@ -42,14 +42,10 @@ class VintageDiff:
 
 
 def list_vintages(settings: Settings, lake: Lake, source: str) -> dict[str, list[str]]:
-    """Vintage id -> Parquet keys in it, oldest first."""
-    prefix = join(settings.target, "vintages", source)
-    out: dict[str, list[str]] = {}
-    for obj in lake.list(prefix):
-        rest = obj.key[len(prefix) + 1 :].split("/")
-        if len(rest) >= 2 and obj.key.endswith(".parquet"):
-            out.setdefault(rest[0], []).append(obj.key)
-    return dict(sorted(out.items()))
+    """Complete vintage id -> Parquet keys in it, oldest first (as sealed by ingest)."""
+    from osaa_lib.ingest import list_vintages as ingested
+
+    return {v.vintage_id: sorted(v.files.values()) for v in ingested(settings, lake, source)}
 
 
 def _data_key(keys: list[str]) -> str | None:
