@@ -24,6 +24,7 @@ from osaa_lib.lake_sync import (
     ObjectRecord,
     Progress,
     RowCounter,
+    clear_incoming,
     commit,
     discard,
     lake_lock,
@@ -242,6 +243,7 @@ def restore(
     lake = open_lake(settings)
     expected = {r["key"]: ObjectRecord(**r) for r in doc["records"]}
     with lake_lock(lake, "promotion", f"restore {backup_id} -> {target_env}"):
+        clear_incoming(lake)  # leftovers of an interrupted run: only the lock holder stages
         pre = backup_unlocked(
             settings, lake, target_env, f"before restore of {backup_id}", progress
         )

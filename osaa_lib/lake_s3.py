@@ -38,6 +38,13 @@ def split_root(root: str) -> tuple[str, str]:
     return bucket, check_key(prefix) if prefix else ""
 
 
+def _transient(exc: Any) -> bool:
+    """Server-side 5xx and throttling are worth another try; 4xx answers are final."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    code = exc.response.get("Error", {}).get("Code", "")
+    return status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout")
+
+
 class S3Lake(Lake):
     attempts = 4
     backoff = 0.5
@@ -105,12 +112,15 @@ class S3Lake(Lake):
         for attempt in range(1, self.attempts + 1):
             try:
                 return fn(*args, **kwargs)
-            except (ConnectionError, HTTPClientError) as exc:
+            except (ConnectionError, HTTPClientError, S3UploadFailedError, ClientError) as exc:
+                if isinstance(exc, ClientError) and not _transient(exc):
+                    raise self._refused(exc, what, where) from None
                 if attempt == self.attempts:
+                    if isinstance(exc, ClientError):
+                        raise self._refused(exc, what, where) from None
                     raise LakeError(
                         f"S3 endpoint {self.endpoint} unreachable while trying to {what} "
-                        f"{where} ({type(exc).__name__}, "
-                        f"{self.attempts} attempts)"
+                        f"{where} ({type(exc).__name__}, {self.attempts} attempts)"
                     ) from None
                 log.warning(
                     "S3 %s failed (%s), attempt %d/%d; retrying in %.1fs",
@@ -122,27 +132,24 @@ class S3Lake(Lake):
                 )
                 time.sleep(delay)
                 delay *= 2
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "?")
-                if code in ("404", "NoSuchKey", "NotFound"):
-                    raise LakeError(f"{where} does not exist") from None
-                if code == "NoSuchBucket":
-                    raise LakeError(
-                        f"bucket {self.bucket} does not exist at {self.endpoint}"
-                    ) from None
-                raise LakeError(
-                    f"S3 refused to {what} {where} at {self.endpoint}: {code}"
-                ) from None
             except NoCredentialsError:
                 raise LakeError(
                     f"no AWS credentials found for {self.endpoint} (set AWS_ACCESS_KEY_ID/"
                     "AWS_SECRET_ACCESS_KEY or an AWS profile)"
                 ) from None
-            except (S3UploadFailedError, BotoCoreError) as exc:
+            except BotoCoreError as exc:
                 raise LakeError(
                     f"S3 {what} of {where} failed at {self.endpoint}: {type(exc).__name__}"
                 ) from None
         raise AssertionError("unreachable")
+
+    def _refused(self, exc: Any, what: str, where: str) -> LakeError:
+        code = exc.response.get("Error", {}).get("Code", "?")
+        if code in ("404", "NoSuchKey", "NotFound"):
+            return LakeError(f"{where} does not exist")
+        if code == "NoSuchBucket":
+            return LakeError(f"bucket {self.bucket} does not exist at {self.endpoint}")
+        return LakeError(f"S3 refused to {what} {where} at {self.endpoint}: {code}")
 
     def _head(self, key: str) -> dict[str, Any]:
         return self._call(

@@ -228,6 +228,10 @@ def commit(staged: Staged, progress: Progress | None = None) -> None:
             raise PromotionError(f"{dst.uri(rec.key)} does not match its verified copy")
 
 
+def clear_incoming(lake: Lake) -> int:
+    return lake.delete_prefix(join("ops", "incoming"))
+
+
 def discard(staged: Staged) -> None:
     with contextlib.suppress(LakeError):
         staged.dst.delete_prefix(staged.incoming)

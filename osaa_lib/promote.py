@@ -27,6 +27,7 @@ from osaa_lib.lake_sync import (
     Change,
     Progress,
     Staged,
+    clear_incoming,
     commit,
     discard,
     lake_lock,
@@ -127,6 +128,7 @@ def promote(
 
     release_key = join(target_env, "_release.json")
     with lake_lock(lake, "promotion", f"promote {source_env} -> {target_env}"):
+        clear_incoming(lake)  # leftovers of an interrupted run: only the lock holder stages
         pre = backup_unlocked(
             settings, lake, target_env, f"before promotion {promotion_id}", progress
         )

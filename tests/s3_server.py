@@ -7,6 +7,7 @@ Settings whose lake is a fresh prefix of the session bucket).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -78,6 +79,7 @@ class SeaweedServer:
             f"-master.port={p['master']}",
             f"-master.port.grpc={p['master_grpc']}",
             "-master.telemetry=false",
+            "-master.electionTimeout=1s",
             "-master.volumeSizeLimitMB=256",
             f"-volume.port={p['volume']}",
             f"-volume.port.grpc={p['volume_grpc']}",
@@ -119,30 +121,36 @@ class SeaweedServer:
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
+        """Ready means the bucket exists and an object can be written and read back."""
         client = self.client()
         deadline = time.monotonic() + timeout
         while True:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"weed exited with {self.process.returncode}; see weed.log")
             try:
-                client.create_bucket(Bucket=BUCKET)
-                return
-            except client.exceptions.BucketAlreadyOwnedByYou:
-                return
-            except client.exceptions.BucketAlreadyExists:
-                return
+                with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+                    client.create_bucket(Bucket=BUCKET)
+                client.put_object(Bucket=BUCKET, Key="_ready/probe", Body=b"ok")
+                if client.get_object(Bucket=BUCKET, Key="_ready/probe")["Body"].read() == b"ok":
+                    client.delete_object(Bucket=BUCKET, Key="_ready/probe")
+                    return
             except Exception:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.3)
+            time.sleep(0.3)
 
-    def stop(self) -> None:
-        """Stop the whole server (all of its listeners): what an S3 outage looks like."""
+    def stop(self, crash: bool = True) -> None:
+        """Stop the whole server at once (a crash by default): what an S3 outage looks like.
+
+        A graceful SIGTERM makes weed linger ~15 s; SIGKILL is immediate, and SeaweedFS
+        recovers its data on the next start.
+        """
         if self.process is None or self.process.poll() is not None:
+            self.process = None
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        os.killpg(self.process.pid, signal.SIGKILL if crash else signal.SIGTERM)
         try:
-            self.process.wait(timeout=15)
+            self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
