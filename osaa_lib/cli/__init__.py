@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from osaa_lib.cli import config_cmd, ingest_cmd, notebooks_cmd, ops_cmd, quality_cmd
+from osaa_lib.cli import (
+    config_cmd,
+    ingest_cmd,
+    lake_cmd,
+    notebooks_cmd,
+    ops_cmd,
+    quality_cmd,
+    transform_cmd,
+)
 
 app = typer.Typer(
     name="osaa",
@@ -28,7 +36,15 @@ def _global(
     ctx.obj["overrides"] = {"target": target.lower() if target else None, "username": username}
 
 
-for _module in (config_cmd, ingest_cmd, notebooks_cmd, ops_cmd, quality_cmd):
+for _module in (
+    config_cmd,
+    ingest_cmd,
+    lake_cmd,
+    notebooks_cmd,
+    ops_cmd,
+    quality_cmd,
+    transform_cmd,
+):
     _module.register(app)
 
 
