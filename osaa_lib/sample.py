@@ -216,13 +216,10 @@ def _wdi_source(con: Any, out: Path, result: SampleResult, spec: Scale, seed: in
         f"WHERE pos < {spec.wdi_countries}"
     )
     years = list(range(1960, spec.wdi_last + 1))
-    defects = inject_wdi(con, seed, spec.wdi_first_data, spec.wdi_last, spec.wdi_density)
-    cols = ", ".join(f'max(cell) FILTER (WHERE year = {y}) AS "{y}"' for y in years)
+    defects = inject_wdi(con, seed, spec.wdi_first_data, spec.wdi_last, spec.wdi_density, years)
     con.execute(
         "CREATE OR REPLACE TABLE wide AS SELECT row_number() OVER (ORDER BY NOT aggregate, "
-        "cname, iname, dup) AS ord, * EXCLUDE (aggregate, dup) FROM ("
-        f"SELECT cname, ccode, iname, icode, aggregate, dup, {cols} FROM wcells "
-        "GROUP BY cname, ccode, iname, icode, aggregate, dup)"
+        "cname, iname, dup) AS ord, * EXCLUDE (aggregate, dup) FROM wide"
     )
     rel = "wdi/WDICSV.csv"
     header = "Country Name,Country Code,Indicator Name,Indicator Code," + ",".join(map(str, years))

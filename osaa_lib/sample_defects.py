@@ -157,8 +157,10 @@ def _cols_with_value() -> str:
     )
 
 
-def inject_wdi(con: Any, seed: int, first: int, last: int, density: float) -> list[dict[str, Any]]:
-    """Build long table `wcells` (one row per cell plus one empty row per pair) with defects."""
+def inject_wdi(
+    con: Any, seed: int, first: int, last: int, density: float, years: list[int]
+) -> list[dict[str, Any]]:
+    """Build table `wide` (one WDICSV row per economy x indicator) directly, with defects."""
 
     def u(*parts: str) -> str:
         return _u(seed, "'wdi'", *parts)
@@ -177,40 +179,42 @@ def inject_wdi(con: Any, seed: int, first: int, last: int, density: float) -> li
                ({u("'sl'", "e.code", "w.code")} - 0.35) * 0.03 AS slope
         FROM econ e CROSS JOIN wind w"""
     )
+
+    def value(y: str) -> str:
+        noise = "(1 + 0.02 * (" + u("'n'", "ccode", "icode", y) + " - 0.5))"
+        trend = f"level * (1 + slope * ({y} - 2000)) * {noise}"
+        return f"CASE WHEN kind = 'pct' THEN least(100, {trend}) ELSE {trend} END"
+
     con.execute(
-        f"""CREATE OR REPLACE TABLE wcells AS
-        SELECT cname, ccode, aggregate, iname, icode, dup, NULL::INT AS year,
-               NULL::DOUBLE AS value, NULL::VARCHAR AS cell, s_start, s_end, kept
-        FROM wpairs
-        UNION ALL
-        SELECT cname, ccode, aggregate, iname, icode, dup, y::INT, v, NULL, s_start, s_end, kept
-        FROM (SELECT p.*, unnest(range(s_start, s_end + 1)) AS y FROM wpairs p WHERE kept)
-        CROSS JOIN LATERAL (SELECT CASE WHEN kind = 'pct' THEN least(100, level
-                 * (1 + slope * (y - 2000))
-                 * (1 + 0.02 * ({u("'n'", "ccode", "icode", "y")} - 0.5)))
-               ELSE level * (1 + slope * (y - 2000))
-                 * (1 + 0.02 * ({u("'n'", "ccode", "icode", "y")} - 0.5)) END AS v)"""
+        "CREATE OR REPLACE MACRO wfmt(v) AS CASE WHEN v = round(v) "
+        "THEN round(v)::BIGINT::VARCHAR ELSE round(v, 6)::VARCHAR END"
+    )
+    cells = ", ".join(
+        f'CASE WHEN kept AND {y} BETWEEN s_start AND s_end THEN wfmt({value(str(y))}) END AS "{y}"'
+        for y in years
     )
     con.execute(
-        f"""CREATE OR REPLACE TABLE wcand AS
-        SELECT ccode, icode, year, value,
-               row_number() OVER (ORDER BY {u("'c'", "ccode", "icode")}, ccode, icode) AS k
-        FROM (SELECT *, row_number() OVER (PARTITION BY ccode, icode
-                  ORDER BY {u("'p'", "ccode", "icode", "year")}, year) AS r
-              FROM wcells WHERE year IS NOT NULL AND NOT aggregate AND s_end - s_start >= 5
-                AND year > s_start + 1 AND year < s_end - 1)
-        WHERE r = 1"""
+        "CREATE OR REPLACE TABLE wide AS SELECT cname, ccode, iname, icode, aggregate, dup, "
+        f"{cells} FROM wpairs"
     )
     slices = _slices(WDI_COUNTS)
+    need = max(hi for _lo, hi in slices.values())
+    picked = con.execute(
+        f"""WITH p AS (
+              SELECT *, row_number() OVER (ORDER BY {u("'c'", "ccode", "icode")}, ccode, icode) AS k
+              FROM wpairs WHERE kept AND NOT aggregate AND s_end - s_start >= 5)
+            SELECT ccode, icode, k,
+                   arg_min(y, ({u("'p'", "ccode", "icode", "y")}, y)) AS year,
+                   arg_min({value("y")}, ({u("'p'", "ccode", "icode", "y")}, y)) AS value
+            FROM (SELECT *, unnest(range(s_start + 2, s_end - 1)) AS y FROM p WHERE k <= {need})
+            GROUP BY ccode, icode, k ORDER BY k"""
+    ).fetchall()
     defects: list[dict[str, Any]] = []
     file = "WDICSV.csv"
 
     def take(kind: str) -> list[tuple[Any, ...]]:
         lo, hi = slices[kind]
-        return con.execute(
-            "SELECT ccode, icode, year, value, k FROM wcand WHERE k BETWEEN ? AND ? ORDER BY k",
-            [lo, hi],
-        ).fetchall()
+        return [(c, i, y, v, k) for c, i, k, y, v in picked if lo <= k <= hi]
 
     def record(kind: str, row: tuple[Any, ...], **extra: Any) -> None:
         d = {
@@ -226,29 +230,28 @@ def inject_wdi(con: Any, seed: int, first: int, last: int, density: float) -> li
         d.update(extra)
         defects.append(d)
 
-    where = "ccode = ? AND icode = ? AND year = ?"
+    def set_cell(row: tuple[Any, ...], sql: str, *params: Any) -> None:
+        con.execute(
+            f'UPDATE wide SET "{row[2]}" = {sql} WHERE ccode = ? AND icode = ?',
+            [*params, row[0], row[1]],
+        )
+
     for row in take("hole"):
-        con.execute(f"DELETE FROM wcells WHERE {where}", list(row[:3]))
+        set_cell(row, "NULL")
         record("hole", row)
     for row in take("outlier"):
         factor = 10 + (row[4] * 7919 + seed) % 41
-        con.execute(f"UPDATE wcells SET value = value * ? WHERE {where}", [factor, *row[:3]])
+        set_cell(row, "wfmt(?::DOUBLE * ?)", row[3], factor)
         record("outlier", row, factor=factor, expected=round(row[3], 6))
     for row in take("missing_marker"):
-        con.execute(f"UPDATE wcells SET cell = '..' WHERE {where}", list(row[:3]))
+        set_cell(row, "'..'")
         record("missing_marker", row, raw="..")
     for raw, row in zip(UNPARSEABLE["wdi"], take("unparseable_value"), strict=False):
-        con.execute(f"UPDATE wcells SET cell = ? WHERE {where}", [raw, *row[:3]])
+        set_cell(row, "?", raw)
         record("unparseable_value", row, raw=raw)
-    con.execute(
-        "UPDATE wcells SET cell = CASE WHEN value = round(value) "
-        "THEN round(value)::BIGINT::VARCHAR "
-        "ELSE round(value, 6)::VARCHAR END WHERE cell IS NULL AND value IS NOT NULL"
-    )
     for row in take("duplicate_row"):
         con.execute(
-            "INSERT INTO wcells SELECT * REPLACE (1 AS dup) FROM wcells "
-            "WHERE ccode = ? AND icode = ?",
+            "INSERT INTO wide SELECT * REPLACE (1 AS dup) FROM wide WHERE ccode = ? AND icode = ?",
             list(row[:2]),
         )
         defects.append(
@@ -264,11 +267,10 @@ def inject_wdi(con: Any, seed: int, first: int, last: int, density: float) -> li
     codes = con.execute(
         "SELECT code, name FROM wind ORDER BY " + u("'z'", "code") + " LIMIT 4"
     ).fetchall()
+    recent = ", ".join(f"'{40 + y - last}'" if y > last - 5 else "NULL" for y in years)
     for code, name in codes[:3]:
         con.execute(
-            f"""INSERT INTO wcells SELECT 'Unknown economy', 'ZZZ', false, ?, ?, 0, y, NULL,
-                (40 + y - {last})::VARCHAR, {last - 4}, {last}, true
-                FROM range({last - 4}, {last + 1}) t(y)""",
+            f"INSERT INTO wide VALUES ('Unknown economy', 'ZZZ', ?, ?, false, 0, {recent})",
             [name, code],
         )
     defects.append(
@@ -284,12 +286,10 @@ def inject_wdi(con: Any, seed: int, first: int, last: int, density: float) -> li
     aggs = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT ccode FROM wcells WHERE aggregate ORDER BY 1"
+            "SELECT DISTINCT ccode FROM wide WHERE aggregate ORDER BY 1"
         ).fetchall()
     ]
-    rows = con.execute(
-        "SELECT count(DISTINCT (ccode, icode)) FROM wcells WHERE aggregate"
-    ).fetchone()
+    rows = con.execute("SELECT count(*) FROM wide WHERE aggregate").fetchone()
     defects.append(
         {
             "kind": "aggregate_codes",
