@@ -70,11 +70,16 @@ def _table_checks(
         integrity.check_aggregates(ctx),
     ]
     coverage_check, coverage = integrity.check_africa_coverage(ctx)
+    for rec in coverage.select(
+        ["indicator_id", "countries", "africa_share", "last_year"]
+    ).to_pylist():
+        for name in ("countries", "africa_share", "last_year"):
+            ctx.metric(name, rec[name], indicator=rec["indicator_id"])
     out += [coverage_check, integrity.check_volume_change(ctx), integrity.check_schema_change(ctx)]
     is_source = ctx.table != inputs.MASTER
     record = inputs.ingest_record(settings, lake, ctx.table) if is_source else None
     out.append(integrity.check_parse_failures(ctx, record))
-    sources = [ctx.table] if is_source else [t for t in vintage_diffs] or []
+    sources = [ctx.table] if is_source else sorted(inputs.source_keys(settings, lake))
     updated = [u for u in (inputs.source_updated_at(settings, lake, s) for s in sources) if u]
     out.append(
         integrity.check_publication_lag(
