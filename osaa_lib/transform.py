@@ -181,6 +181,13 @@ def _plan_apply(
     result = _run(settings, project, database, state, signatures, models, False, progress, result)
     result.seconds = time.perf_counter() - started
     if models:
+        handled = {name.split(".")[0] for name in result.restated}
+        landing = dict(state.get("landing") or {})
+        if landing:
+            for key, sig in signatures.items():
+                if key.split("/")[-2] in handled:
+                    landing[key] = sig
+            write_state(settings, {**read_state(settings), "landing": landing})
         return result
     write_state(
         settings,
@@ -232,48 +239,74 @@ def _run(
                 )
             selected = [by_short[m] for m in models]
         restate = _restatements(ctx, project, state, signatures, by_short, selected)
-        result.restated = sorted(short(m) for m in restate)
-        try:
-            plan = ctx.plan(
-                select_models=selected,
-                restate_models=restate or None,
-                no_prompts=True,
-                auto_apply=False,
-                skip_tests=True,
-            )
-        except Exception as exc:  # noqa: BLE001
-            raise TransformError(f"SQLMesh could not plan: {exc}") from exc
+        # A restatement plan ignores model changes, so changes are applied first, then the
+        # raw models of sources whose landed data changed (and were not just rebuilt).
+        plan = _plan(ctx, selected, None)
         result.changed_models = sorted(
             short(s.name) for s in plan.context_diff.new_snapshots.values()
         )
-        would = sorted({short(si.snapshot_id.name) for si in plan.missing_intervals})
+        would = {short(si.snapshot_id.name) for si in plan.missing_intervals}
         if dry_run:
-            result.computed = would
+            restate = [r for r in restate if short(r) not in would]
+            for fqn in restate:
+                would |= {short(fqn)} | {short(d) for d in ctx.dag.downstream(fqn)}
+            result.restated = sorted(short(m) for m in restate)
+            result.computed = sorted(would)
             return result
-        tokens = dict(read_state(settings).get("tokens", {}))
-        for name in would:
-            if is_published(name):
-                tokens[name] = uuid.uuid4().hex
-        write_state(settings, {**read_state(settings), "tokens": tokens})
-        try:
-            ctx.apply(plan)
-        except Exception as exc:  # noqa: BLE001
-            raise TransformError(f"SQLMesh apply failed: {exc}") from exc
-        result.computed = sorted(short(n) for n in console.evaluated) or would
+        _mark_dirty(settings, would)
+        if would or plan.has_changes:
+            _apply(ctx, plan)
+        restate = [r for r in restate if r not in console.evaluated]
+        result.restated = sorted(short(m) for m in restate)
+        if restate:
+            again = _plan(ctx, selected, restate)
+            _mark_dirty(settings, {short(si.snapshot_id.name) for si in again.missing_intervals})
+            _apply(ctx, again)
+        result.computed = sorted(short(n) for n in console.evaluated)
         result.timings = {short(n): s for n, s in console.evaluated.items()}
         result.audit_warnings = console.warnings
         adapter = ctx.engine_adapter
         for name in result.computed:
             result.rows[name] = adapter.fetchone(f"SELECT count(*) FROM {name}")[0]
+        env = ctx.state_reader.get_environment("prod")
         physical = {
-            short(fqn): ctx.get_snapshot(fqn).table_name()
-            for fqn in ctx.models
-            if is_published(short(fqn))
+            short(info.name): info.table_name()
+            for info in (env.snapshots if env else [])
+            if is_published(short(info.name))
         }
         write_state(settings, {**read_state(settings), "physical": physical})
         return result
     finally:
         ctx.close()
+
+
+def _plan(ctx: Any, selected: list[str] | None, restate: list[str] | None) -> Any:
+    try:
+        return ctx.plan(
+            select_models=selected,
+            restate_models=restate or None,
+            no_prompts=True,
+            auto_apply=False,
+            skip_tests=True,
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise TransformError(f"SQLMesh could not plan: {exc}") from exc
+
+
+def _apply(ctx: Any, plan: Any) -> None:
+    try:
+        ctx.apply(plan)
+    except Exception as exc:  # noqa: BLE001
+        raise TransformError(f"SQLMesh apply failed: {exc}") from exc
+
+
+def _mark_dirty(settings: Settings, names: set[str]) -> None:
+    """New publish tokens before evaluating, so a crash mid-run still republishes later."""
+    tokens = dict(read_state(settings).get("tokens", {}))
+    for name in names:
+        if is_published(name):
+            tokens[name] = uuid.uuid4().hex
+    write_state(settings, {**read_state(settings), "tokens": tokens})
 
 
 def _restatements(
