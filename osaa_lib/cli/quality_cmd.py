@@ -61,7 +61,12 @@ def register(app: typer.Typer) -> None:
 
         s = settings(ctx)
         with console.status("running quality checks in DuckDB..."):
-            result = run_checks(s, sources=source or None, record=not no_record)
+            result = run_checks(
+                s,
+                sources=source or None,
+                record=not no_record,
+                max_anomalies=0 if as_json else None,
+            )
         if as_json:
             _echo_json(result.to_dict())
         else:

@@ -135,6 +135,7 @@ class QualityResult:
             "tables": self.tables,
             "gate_failed": self.gate_failed,
             "counts": self.counts,
+            "anomaly_count": self.anomaly_count,
             "checks": [c.to_dict() for c in self.checks],
             "anomalies": [a.to_dict() for a in self.anomalies],
             "kpis": [

@@ -128,11 +128,14 @@ def run_checks(
     record: bool = True,
     config: QualityConfig | Path | None = None,
     vintages: bool = True,
+    max_anomalies: int | None = None,
 ) -> QualityResult:
     """Check the published tables of these settings (or `tables`: name -> Parquet URI).
 
     Returns every result; with `record` (the default) the run is also appended to the lake's
     quality history. Never raises for failed checks: callers act on `.gate_failed`.
+    `max_anomalies` caps the anomalies listed in the result (None: the configured
+    `max_listed`; 0: all of them); the history always keeps every flag.
     """
     from osaa_lib.db import connect
 
@@ -186,11 +189,11 @@ def run_checks(
             failing_rows += [{**r, "source": ctx.table} for r in ctx.failing_rows]
         apply_to_checks(con, results, marks)
         profile = profile_tables(con, {n: c.view for n, c in ctxs.items()}, cfg)
-        listed = int(cfg.anomaly("max_listed"))
+        listed = int(cfg.anomaly("max_listed") if max_anomalies is None else max_anomalies)
         top = checks.rows(
             con,
             f"SELECT {ANOMALY_COLS} FROM {anomalies.TABLE} ORDER BY priority DESC, "
-            f"indicator_id, country_id, year, method LIMIT {listed}",
+            f"indicator_id, country_id, year, method" + (f" LIMIT {listed}" if listed else ""),
         )
         result = QualityResult(
             run_id=run_id,

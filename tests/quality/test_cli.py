@@ -57,6 +57,7 @@ def test_quality_json_lists_every_check_and_anomaly(cli_env):
     assert doc["anomalies"] and {"indicator_id", "country_id", "year", "value", "method",
                                  "score"} <= set(doc["anomalies"][0])  # fmt: skip
     assert doc["gate_failed"] is False
+    assert len(doc["anomalies"]) == doc["anomaly_count"]  # --json lists every flag
 
 
 def test_accept_check_holds_until_metric_changes(cli_env, synth):
