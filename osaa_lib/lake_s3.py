@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,39 @@ def split_root(root: str) -> tuple[str, str]:
     if not bucket:
         raise LakeError(f"{root!r} names no bucket")
     return bucket, check_key(prefix) if prefix else ""
+
+
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _shared_client(s: Settings) -> Any:
+    """One boto3 client per endpoint and identity per process: building one costs ~0.3 s."""
+    import boto3
+    from botocore.config import Config
+
+    kwargs: dict[str, Any] = {"region_name": s.aws_region}
+    if s.s3_endpoint_url:
+        kwargs["endpoint_url"] = s.s3_endpoint_url
+    if s.aws_access_key_id and s.aws_secret_access_key:
+        kwargs["aws_access_key_id"] = s.aws_access_key_id.value
+        kwargs["aws_secret_access_key"] = s.aws_secret_access_key.value
+        if s.aws_session_token:
+            kwargs["aws_session_token"] = s.aws_session_token.value
+    ident = hashlib.sha256(repr(sorted(kwargs.items())).encode()).hexdigest()
+    with _CLIENTS_LOCK:
+        if ident not in _CLIENTS:
+            config = Config(
+                retries={"max_attempts": 2, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+                s3={"addressing_style": "path" if s.s3_endpoint_url else "auto"},
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                max_pool_connections=16,
+            )
+            _CLIENTS[ident] = boto3.session.Session().client("s3", config=config, **kwargs)
+        return _CLIENTS[ident]
 
 
 def _transient(exc: Any) -> bool:
@@ -66,27 +100,7 @@ class S3Lake(Lake):
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            s = self._settings
-            kwargs: dict[str, Any] = {"region_name": s.aws_region}
-            if s.s3_endpoint_url:
-                kwargs["endpoint_url"] = s.s3_endpoint_url
-            if s.aws_access_key_id and s.aws_secret_access_key:
-                kwargs["aws_access_key_id"] = s.aws_access_key_id.value
-                kwargs["aws_secret_access_key"] = s.aws_secret_access_key.value
-                if s.aws_session_token:
-                    kwargs["aws_session_token"] = s.aws_session_token.value
-            config = Config(
-                retries={"max_attempts": 2, "mode": "standard"},
-                connect_timeout=5,
-                read_timeout=60,
-                s3={"addressing_style": "path" if s.s3_endpoint_url else "auto"},
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-            )
-            self._client = boto3.session.Session().client("s3", config=config, **kwargs)
+            self._client = _shared_client(self._settings)
         return self._client
 
     def _key(self, key: str) -> str:

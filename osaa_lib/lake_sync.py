@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -101,8 +102,26 @@ def transfer(src: Lake, src_key: str, dst: Lake, dst_key: str, scratch: Path | N
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_CONNECTIONS: dict[Settings, Any] = {}
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def shared_connection(settings: Settings) -> Any:
+    """A DuckDB connection per settings, kept: loading httpfs costs ~0.4 s per connection."""
+    with _CONNECTIONS_LOCK:
+        con = _CONNECTIONS.get(settings)
+        if con is None:
+            from osaa_lib.db import connect
+
+            while len(_CONNECTIONS) >= 4:
+                _CONNECTIONS.pop(next(iter(_CONNECTIONS))).close()
+            con = _CONNECTIONS[settings] = connect(settings)
+            con.execute("SET enable_external_file_cache = false")  # objects get replaced
+        return con.cursor()
+
+
 class RowCounter:
-    """Parquet row counts through one DuckDB connection (reads only the footer)."""
+    """Parquet row counts through DuckDB (reads only the footer)."""
 
     def __init__(self, settings: Settings, strict: bool = True):
         self._settings = settings
@@ -113,9 +132,7 @@ class RowCounter:
         if not key.endswith(".parquet"):
             return None
         if self._con is None:
-            from osaa_lib.db import connect
-
-            self._con = connect(self._settings)
+            self._con = shared_connection(self._settings)
         uri = lake.uri(key).replace("'", "''")
         try:
             row = self._con.execute(f"SELECT count(*) FROM read_parquet('{uri}')").fetchone()

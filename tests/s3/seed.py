@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from osaa_lib.config import Settings
-from osaa_lib.db import connect
 from osaa_lib.lake import Lake
+from osaa_lib.lake_sync import shared_connection
 
 
 def put_parquet(settings: Settings, lake: Lake, key: str, rows: int, tag: str = "v1") -> None:
-    con = connect(settings)
+    con = shared_connection(settings)
     try:
         with lake.writing(key) as tmp:
             con.execute(
@@ -29,7 +29,7 @@ def seed_dev(settings: Settings, lake: Lake, user: str = "tester", tag: str = "v
 
 
 def rows(settings: Settings, lake: Lake, key: str) -> int:
-    con = connect(settings)
+    con = shared_connection(settings)
     try:
         return con.execute(f"SELECT count(*) FROM read_parquet('{lake.uri(key)}')").fetchone()[0]
     finally:

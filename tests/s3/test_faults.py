@@ -75,8 +75,11 @@ def test_server_stopped_mid_multipart_upload(
             s3_server.stop()
 
     lake.client.meta.events.register("before-call.s3.UploadPart", outage)
-    with pytest.raises(LakeError) as err:
-        lake.put_file(big, key)
+    try:
+        with pytest.raises(LakeError) as err:
+            lake.put_file(big, key)
+    finally:
+        lake.client.meta.events.unregister("before-call.s3.UploadPart", outage)
     assert s3_server.endpoint in str(err.value) and "unreachable" in str(err.value)
     assert FAKE_SECRET not in str(err.value) and FAKE_KEY_ID not in str(err.value)
 
