@@ -198,3 +198,21 @@ def test_project_config_is_valid():
     assert set(cfg.checks) == set(CHECKS)
     assert cfg.threshold("completeness") == 0.95 and cfg.severity("completeness") == "error"
     assert cfg.severity("duplicates", "master") == "error"
+
+
+def test_empty_table_is_checked_without_errors(settings):
+    import duckdb
+
+    base = Path(settings.lake_root) / settings.staging_prefix / "sources"
+    base.mkdir(parents=True)
+    duckdb.execute(
+        f"""COPY (SELECT 'I'::VARCHAR AS indicator_id, 'KEN'::VARCHAR AS country_id,
+              2000::INTEGER AS year, 1.0::DOUBLE AS value, NULL::VARCHAR AS magnitude,
+              NULL::VARCHAR AS qualifier, 'x'::VARCHAR AS indicator_description WHERE false)
+            TO '{base / "sdg.parquet"}' (FORMAT parquet)"""
+    )
+    r = run_checks(settings, now=NOW)
+    assert r.check("completeness", "sdg").status == "pass"
+    assert r.check("freshness_year", "sdg").metric is None
+    assert r.anomaly_count == 0 and not r.gate_failed
+    assert r.profile.table("sdg")["rows"] == 0
