@@ -38,6 +38,10 @@ test-fast: $(STAMP) ## Tests without the slow, S3 and browser ones
 test-reliability: $(STAMP) system-deps ## The reliability and security suite alone
 	$(BIN)/pytest -q -m reliability tests/reliability
 
+reliability-report: $(STAMP) system-deps ## Run the reliability suite and rewrite RELIABILITY.md from its results
+	OSAA_RELIABILITY_JSON=/tmp/reliability.json $(BIN)/pytest -q -m reliability tests/reliability
+	$(BIN)/python -m tests.reliability.make_report /tmp/reliability.json
+
 lint: $(STAMP) ## ruff and hadolint
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile

@@ -81,7 +81,8 @@ def render(doc: dict, command: str) -> str:
         command,
         "```",
         "",
-        "(`make test-reliability` runs the same suite without writing this file.)",
+        "or simply `make reliability-report`; `make test-reliability` runs the same suite "
+        "without rewriting this file.",
         "",
         "## Summary",
         "",
