@@ -183,11 +183,22 @@ def basic_stats(ctx: Ctx) -> dict[str, Any]:
     return stats
 
 
+def materialize(ctx: Ctx, name: str, sql: str) -> str:
+    """Keep a grouped result so the check's counts and samples share one scan of the table."""
+    table = f"{ctx.view}_{name}"
+    ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}")
+    return table
+
+
 def check_duplicates(ctx: Ctx) -> CheckResult:
-    dup = f"""SELECT indicator_id, country_id, year, count(*) AS n FROM {ctx.view}
-        GROUP BY ALL HAVING count(*) > 1"""
+    dup = materialize(
+        ctx,
+        "dup",
+        f"""SELECT indicator_id, country_id, year, count(*) AS n FROM {ctx.view}
+        GROUP BY ALL HAVING count(*) > 1""",
+    )
     keys, extra = ctx.con.execute(
-        f"SELECT count(*), coalesce(sum(n - 1), 0) FROM ({dup})"
+        f"SELECT count(*), coalesce(sum(n - 1), 0) FROM {dup}"
     ).fetchone()
     ctx.metric("duplicate_keys", keys)
     ctx.metric("duplicate_extra_rows", extra)
@@ -198,7 +209,7 @@ def check_duplicates(ctx: Ctx) -> CheckResult:
         extra,
         extra,
         msg,
-        f"{dup} ORDER BY n DESC, indicator_id, country_id, year",
+        f"SELECT * FROM {dup} ORDER BY n DESC, indicator_id, country_id, year",
         {"duplicate_keys": keys},
     )
 
@@ -263,19 +274,23 @@ def register_overrides(ctx: Ctx, check: str, key: str, default: float) -> str:
 def check_series_holes(ctx: Ctx) -> CheckResult:
     default = float(ctx.cfg.get("series_holes", "cadence_years", ctx.table, 1))
     ovr = register_overrides(ctx, "series_holes", "cadence_years", default)
-    series = f"""SELECT s.*, greatest(CAST(floor((hi - lo) / cad) AS BIGINT) + 1 - n, 0) AS holes,
+    series = materialize(
+        ctx,
+        "series",
+        f"""SELECT s.*, greatest(CAST(floor((hi - lo) / cad) AS BIGINT) + 1 - n, 0) AS holes,
           CAST(floor((hi - lo) / cad) AS BIGINT) + 1 AS expected
         FROM (SELECT m.indicator_id, m.country_id, min(year) AS lo, max(year) AS hi,
                 count(DISTINCT year) AS n, coalesce(any_value(o.v), {default}) AS cad
               FROM {ctx.view} m LEFT JOIN {ovr} o USING (indicator_id)
-              WHERE year IS NOT NULL GROUP BY m.indicator_id, m.country_id) s"""
+              WHERE year IS NOT NULL GROUP BY m.indicator_id, m.country_id) s""",
+    )
     holes, expected = ctx.con.execute(
-        f"SELECT coalesce(sum(holes), 0), coalesce(sum(expected), 0) FROM ({series})"
+        f"SELECT coalesce(sum(holes), 0), coalesce(sum(expected), 0) FROM {series}"
     ).fetchone()
     share = holes / expected if expected else 0.0
     ctx.metric("series_holes", holes)
     msg = f"{holes} years missing inside country series ({share:.2%} of expected years)"
-    sql = f"SELECT * FROM ({series}) WHERE holes > 0 ORDER BY holes DESC, indicator_id, country_id"
+    sql = f"SELECT * FROM {series} WHERE holes > 0 ORDER BY holes DESC, indicator_id, country_id"
     return result(ctx, "series_holes", share, holes, msg, sql)
 
 
@@ -283,19 +298,21 @@ def check_freshness_year(ctx: Ctx) -> CheckResult:
     default = ctx.cfg.threshold("freshness_year", ctx.table)
     ovr = register_overrides(ctx, "freshness_year", "threshold", default)
     ref_year = ctx.now.year
-    per_ind = f"""SELECT m.indicator_id, max(year) AS latest_year,
+    per_ind = materialize(
+        ctx,
+        "fresh",
+        f"""SELECT m.indicator_id, max(year) AS latest_year,
           {ref_year} - max(year) AS lag_years, coalesce(any_value(o.v), {default}) AS max_lag
-        FROM {ctx.meas} m LEFT JOIN {ovr} o USING (indicator_id) GROUP BY m.indicator_id"""
+        FROM {ctx.meas} m LEFT JOIN {ovr} o USING (indicator_id) GROUP BY m.indicator_id""",
+    )
     latest, stale = ctx.con.execute(
-        f"SELECT max(latest_year), count(*) FILTER (lag_years > max_lag) FROM ({per_ind})"
+        f"SELECT max(latest_year), count(*) FILTER (lag_years > max_lag) FROM {per_ind}"
     ).fetchone()
     lag = None if latest is None else ref_year - latest
     ctx.metric("latest_year", latest)
     ctx.metric("stale_indicators", stale)
     msg = f"latest year {latest} ({lag} years before {ref_year}); {stale} indicators stale"
-    sql = (
-        f"SELECT * FROM ({per_ind}) WHERE lag_years > max_lag ORDER BY lag_years DESC, indicator_id"
-    )
+    sql = f"SELECT * FROM {per_ind} WHERE lag_years > max_lag ORDER BY lag_years DESC, indicator_id"
     check = result(ctx, "freshness_year", lag, stale, msg, sql)
     if check.status == "pass" and stale:
         check = result(ctx, "freshness_year", lag, stale, msg, sql, force_status="warn")
@@ -305,9 +322,13 @@ def check_freshness_year(ctx: Ctx) -> CheckResult:
 def check_unlabelled(ctx: Ctx) -> CheckResult:
     if "indicator_description" not in ctx.columns:
         return result(ctx, "unlabelled_indicators", None, 0, "no description column")
-    per_ind = f"""SELECT indicator_id, count(*) AS rows FROM {ctx.view}
+    per_ind = materialize(
+        ctx,
+        "unlabelled",
+        f"""SELECT indicator_id, count(*) AS rows FROM {ctx.view}
         WHERE indicator_id IS NOT NULL GROUP BY indicator_id
-        HAVING count(*) FILTER ({filled("indicator_description", "VARCHAR")}) = 0"""
-    n = ctx.con.execute(f"SELECT count(*) FROM ({per_ind})").fetchone()[0]
-    sql = f"{per_ind} ORDER BY indicator_id"
+        HAVING count(*) FILTER ({filled("indicator_description", "VARCHAR")}) = 0""",
+    )
+    n = ctx.con.execute(f"SELECT count(*) FROM {per_ind}").fetchone()[0]
+    sql = f"SELECT * FROM {per_ind} ORDER BY indicator_id"
     return result(ctx, "unlabelled_indicators", n, n, f"{n} indicator ids without a label", sql)

@@ -34,11 +34,24 @@ def african_total(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchone()[0]
 
 
+def _country_rows(ctx: Ctx) -> str:
+    """Rows per country code, joined with the reference: one scan for both reference checks."""
+    table = f"{ctx.view}_countries"
+    if not ctx.stats.get("_countries"):
+        ctx.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT c.country_id, c.rows, r.iso3 IS NOT NULL AS known,
+              coalesce(r.is_aggregate, false) AS is_aggregate, r.name
+            FROM (SELECT country_id, count(*) AS rows FROM {ctx.view}
+                  WHERE country_id IS NOT NULL AND trim(country_id) <> '' GROUP BY country_id) c
+            LEFT JOIN {REF} r ON r.iso3 = c.country_id"""
+        )
+        ctx.stats["_countries"] = True
+    return table
+
+
 def check_unknown_countries(ctx: Ctx) -> CheckResult:
-    codes = f"""SELECT v.country_id, count(*) AS rows FROM {ctx.view} v
-        LEFT JOIN {REF} r ON r.iso3 = v.country_id
-        WHERE r.iso3 IS NULL AND v.country_id IS NOT NULL AND trim(v.country_id) <> ''
-        GROUP BY v.country_id"""
+    codes = f"SELECT country_id, rows FROM {_country_rows(ctx)} WHERE NOT known"
     n_rows, n_codes = ctx.con.execute(
         f"SELECT coalesce(sum(rows), 0), count(*) FROM ({codes})"
     ).fetchone()
@@ -49,9 +62,7 @@ def check_unknown_countries(ctx: Ctx) -> CheckResult:
 
 
 def check_aggregates(ctx: Ctx) -> CheckResult:
-    aggs = f"""SELECT v.country_id, any_value(r.name) AS name, count(*) AS rows
-        FROM {ctx.view} v JOIN {REF} r ON r.iso3 = v.country_id
-        WHERE r.is_aggregate GROUP BY v.country_id"""
+    aggs = f"SELECT country_id, name, rows FROM {_country_rows(ctx)} WHERE is_aggregate"
     found = ctx.con.execute(f"SELECT country_id, rows FROM ({aggs}) ORDER BY 1").fetchall()
     n = sum(r for _, r in found)
     ctx.metric("aggregate_rows", n)
