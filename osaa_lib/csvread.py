@@ -243,7 +243,48 @@ def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutco
         first.unlink()
     else:
         first.rename(out)
-    return ReadOutcome(rows + len(fixed), rejects, len(fixed))
+    rejects += _non_finite(con, path, layout, out)
+    return ReadOutcome(rows + len(fixed), rejects, len({r.line for r in rejects}))
+
+
+def _non_finite(con: Any, path: Path, layout: Layout, out: Path) -> list[Reject]:
+    """`1e400` or `inf` read as a DOUBLE is +-inf/NaN with no cast error: NULL it and report it.
+
+    Publishers never mean an infinite value, and the quality checks skip non-finite values, so
+    without this the cell would change silently. Only files that hold one are scanned again.
+    """
+    doubles = [n for n, t in layout.columns.items() if t == "DOUBLE"]
+    if not doubles:
+        return []
+    src = f"read_parquet({_sql_str(str(out))})"
+    counts = con.execute(
+        "SELECT " + ", ".join(f'count_if(NOT isfinite("{n}"))' for n in doubles) + f" FROM {src}"
+    ).fetchone()
+    bad = [n for n, c in zip(doubles, counts, strict=True) if c]
+    if not bad:
+        return []
+    found: list[Reject] = []
+    where = {n: layout.header.index(n) for n in bad}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        line = reader.line_num + 1
+        for record in reader:
+            for name, i in where.items():
+                try:
+                    value = float(record[i]) if i < len(record) else 0.0
+                except ValueError:
+                    continue
+                if value != value or value in (float("inf"), float("-inf")):
+                    found.append(Reject(line, name, record[i], "out of DOUBLE range (inf/NaN)"))
+            line = reader.line_num + 1
+    nulled = ", ".join(f'CASE WHEN isfinite("{n}") THEN "{n}" END AS "{n}"' for n in bad)
+    tmp = out.with_name(out.name + ".finite")
+    con.execute(
+        f"COPY (SELECT * REPLACE ({nulled}) FROM {src}) TO {_sql_str(str(tmp))} (FORMAT parquet)"
+    )
+    tmp.replace(out)
+    return found
 
 
 def _repair(layout: Layout, errors: list[tuple[Any, ...]]) -> tuple[list[Reject], list[list[str]]]:
