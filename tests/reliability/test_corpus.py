@@ -193,13 +193,19 @@ CASES: dict[str, Case] = {
         DATA, (H + r(1) + r(2, value="-") + r(3)).encode(), "coerce", rejects=((3, "value"),)
     ),
     "value_1e400_overflow": Case(
+        DATA, (H + r(1) + r(2, value="1e400") + r(3)).encode(), "coerce", rejects=((3, "value"),)
+    ),
+    "value_inf_and_nan_text": Case(
         DATA,
-        (H + r(1) + r(2, value="1e400") + r(3)).encode(),
+        (H + r(1, value="inf") + r(2, value="NaN") + r(3, value="-Infinity")).encode(),
         "coerce",
-        rejects=((3, "value"),),
-        xfail="open defect (ingest/csvread): 1e400 overflows DOUBLE and lands as +inf with no "
-        "reject; the quality checks then skip it as non-finite, so the cell is silently "
-        "changed",
+        rejects=((2, "value"), (3, "value"), (4, "value")),
+    ),
+    "wdi_year_cell_1e400": Case(
+        WDI,
+        (WDI_HEAD + '"Kenya","KEN","GDP","NY.GDP",1.5,1e400\r\n').encode(),
+        "coerce",
+        rejects=((2, "2001"),),
     ),
     "value_with_thousands_separator": Case(
         DATA,
