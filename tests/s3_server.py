@@ -50,6 +50,16 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
+def _detach_and_die_with_parent() -> None:
+    """Own process group (so stop() reaches every weed child), and SIGKILL if pytest dies:
+    a test run killed by a timeout must not leave a server listening."""
+    import ctypes
+
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 @dataclass
 class SeaweedServer:
     """One `weed server -s3` process; every listener bound to 127.0.0.1."""
@@ -115,7 +125,7 @@ class SeaweedServer:
             cwd=self.data_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            preexec_fn=_detach_and_die_with_parent,
         )
         log.close()
         self.wait_ready(timeout)
