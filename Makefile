@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OSAA := $(BIN)/osaa
 
 .DEFAULT_GOAL := help
-.PHONY: help install run-pipeline test test-fast test-reliability lint bench sample-data clean-lake system-deps
+.PHONY: help install run-pipeline test test-fast test-s3 test-reliability lint bench sample-data clean-lake system-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ test: $(STAMP) system-deps ## Run the whole test suite (what CI runs)
 
 test-fast: $(STAMP) ## Tests without the slow, S3 and browser ones
 	$(BIN)/pytest -q -m "not slow and not s3 and not browser and not reliability"
+
+test-s3: $(STAMP) ## The S3 suite alone, against a SeaweedFS server started by the tests
+	$(BIN)/pytest -q tests/s3
 
 test-reliability: $(STAMP) system-deps ## The reliability and security suite alone
 	$(BIN)/pytest -q -m reliability tests/reliability
