@@ -61,10 +61,14 @@ def register(app: typer.Typer) -> None:
         elif not latest:
             console.print(f"No runs recorded in the last {days} days.")
         else:
-            table = Table(
-                "command", "space", "status", "started (UTC)", "took", "user", "run id", "error",
-                title=f"Last run per command and environment (last {days} days)",
-            )  # fmt: skip
+            table = Table(title=f"Last run per command and environment (last {days} days)")
+            table.add_column("command", min_width=7)
+            table.add_column("space", min_width=5)
+            table.add_column("status", min_width=7)
+            for name in ("started (UTC)", "took", "user"):
+                table.add_column(name)
+            table.add_column("run id", overflow="fold")
+            table.add_column("error", max_width=60)
             for r in latest:
                 state = states[r.run_id]
                 table.add_row(
@@ -75,7 +79,7 @@ def register(app: typer.Typer) -> None:
                     "–" if r.duration_s is None else f"{r.duration_s:.1f}s",
                     escape(r.user),
                     r.run_id,
-                    escape((r.error or "")[:80]),
+                    escape((r.error or "").strip().splitlines()[0] if r.error else ""),
                 )
             console.print(table)
         if bad:
