@@ -246,6 +246,11 @@ def commit(staged: Staged, progress: Progress | None = None) -> None:
 
 
 def clear_incoming(lake: Lake) -> int:
+    """Remove what interrupted runs left: staged copies, and multipart uploads of killed
+    processes (invisible, but billed) older than an hour."""
+    abort = getattr(lake, "abort_stale_uploads", None)
+    if abort is not None:
+        abort()
     return lake.delete_prefix(join("ops", "incoming"))
 
 

@@ -73,6 +73,20 @@ class PromotionResult:
         return self.of("remove")
 
 
+def current_release(settings: Settings, env: str) -> dict | None:
+    """The last promotion/restore into env (`state` is `complete` unless a switch is under way
+    or was interrupted): readers that must not straddle a switch compare it before and after."""
+    import json
+
+    from osaa_lib.errors import LakeError
+
+    lake = open_lake(settings)
+    try:
+        return json.loads(lake.read_bytes(join(env, "_release.json")))
+    except LakeError:
+        return None
+
+
 def scopes(source_env: str, target_env: str, user: str | None) -> list[tuple[str, str]]:
     """(source prefix, target prefix) pairs a promotion mirrors."""
     if (source_env, target_env) not in ALLOWED:

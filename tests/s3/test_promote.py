@@ -12,7 +12,7 @@ from osaa_lib.config import Settings
 from osaa_lib.errors import LockError, PromotionError
 from osaa_lib.lake import open_lake
 from osaa_lib.lake_sync import lake_lock
-from osaa_lib.promote import promote
+from osaa_lib.promote import current_release, promote
 from tests.s3.seed import put_parquet, rows, seed_dev
 
 SF = Callable[..., Settings]
@@ -47,8 +47,13 @@ def test_promote_dev_qa_prod_with_backup_and_verification(backend_settings: SF) 
         "dev/landing/wdi/WDICSV.parquet"
     )
     assert keys(lake, "ops/incoming") == [] and keys(lake, "ops/_locks") == []
-    release = json.loads(lake.read_bytes("qa/_release.json"))
+    release = current_release(s, "qa")
+    assert release is not None and release["id"] == res.promotion_id
     assert release["state"] == "complete" and release["backup_id"] == res.backup_id
+    assert {r["key"] for r in release["changed"]} == {
+        c.key for c in res.changes if c.action != "remove"
+    }
+    assert current_release(s, "prod") is None
 
     # the backup holds what qa held before: the old table and the stale one
     (info,) = list_backups(s, env="qa")
