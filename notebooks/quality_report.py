@@ -7,6 +7,7 @@ with app.setup:
     import marimo as mo
 
     from osaa_lib import notebooks, reports
+    from osaa_lib import report_data as rd
     from osaa_lib import report_sections as rs
 
 
@@ -78,7 +79,7 @@ def _(applied, settings):
 
 @app.cell
 def _(applied, result, settings):
-    data = rs.gather(
+    data = rd.gather(
         settings,
         result,
         history_runs=int(applied["history_runs"]),

@@ -7,7 +7,7 @@ with app.setup:
     import marimo as mo
 
     from osaa_lib import notebooks, reports
-    from osaa_lib import report_sections as rs
+    from osaa_lib import report_data as rd
 
 
 @app.cell
@@ -111,7 +111,7 @@ def _(settings):
     mo.Html(
         reports.section(
             "Lineage",
-            reports.table(rs.lineage(settings), max_rows=None),
+            reports.table(rd.lineage(settings), max_rows=None),
             "Each model and what it reads: landing files feed the raw models, sources.* "
             "clean one publisher each, master.indicators unions them.",
         )

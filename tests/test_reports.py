@@ -100,3 +100,15 @@ def test_index_merges_run_summaries_newest_first(make_settings) -> None:
 def test_index_without_runs(make_settings) -> None:
     html = reports.write_index(make_settings()).read_text()
     assert "No runs yet" in html
+
+
+def test_explorer_regions_match_the_country_reference() -> None:
+    from osaa_lib import explore
+    from osaa_lib.reference import country_rows
+
+    built = [r for r in country_rows() if r["is_africa"] and not r["is_aggregate"]]
+    regions = explore.regions()
+    assert regions["Africa"] == sorted(r["iso3"] for r in built)
+    assert set(regions) >= {"Northern Africa", "Eastern Africa", "Middle Africa",
+                            "Southern Africa", "Western Africa"}  # fmt: skip
+    assert "NGA" in regions["Western Africa"] and "NAM" in regions["Southern Africa"]
