@@ -208,3 +208,35 @@ def test_restore_refuses_bad_ids_and_crossing_dev(backend_settings: SF) -> None:
         restore(s, "prod-20200101T000000Z", "prod")
     with pytest.raises(PromotionError, match="no prod backup"):
         dr_test(s)
+
+
+def test_backups_in_a_separate_bucket_or_folder(
+    backend_settings: SF, request: pytest.FixtureRequest, tmp_path
+) -> None:  # noqa: ANN001
+    from osaa_lib.storage import storage_report
+
+    if "s3" in request.node.callspec.id:
+        server = request.getfixturevalue("s3_running")
+        client = server.client()
+        try:
+            client.create_bucket(Bucket="osaa-test-backups")
+        except client.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        root = f"s3://osaa-test-backups/{tmp_path.name}"
+    else:
+        root = str(tmp_path / "elsewhere")
+    s = backend_settings({"OSAA_BACKUP_ROOT": root})
+    lake = open_lake(s)
+    seed_dev(s, lake)
+    put_parquet(s, lake, "qa/staging/master/indicators.parquet", 5, "old")
+    res = promote(s, "dev", "qa")
+    blake = open_lake(s, root)
+    assert blake.exists(f"{res.backup_id}/staging/master/indicators.parquet")
+    assert not [o for o in lake.list() if o.key.startswith("backups/")]
+    (info,) = list_backups(s)
+    assert info.backup_id == res.backup_id
+    restored = restore(s, res.backup_id, "qa")
+    assert rows(s, lake, "qa/staging/master/indicators.parquet") == 5
+    assert restored.pre_backup_id != res.backup_id
+    by = {(r.env, r.zone) for r in storage_report(s, html_out=False).rows}
+    assert ("backups", "qa") in by
