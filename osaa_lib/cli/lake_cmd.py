@@ -125,20 +125,18 @@ def register(app: typer.Typer) -> None:
 
         s = settings(ctx)
         found = list_backups(s, env=env.lower() if env else None)
-        table = Table(
-            "backup id",
-            "env",
-            "created",
-            "objects",
-            "size",
-            "reason",
-            title=f"Backups in {escape(s.backup_root)}",
-        )
+        table = Table(title=f"Backups in {escape(s.backup_root)}")
+        table.add_column("backup id", no_wrap=True)
+        table.add_column("env")
+        table.add_column("created", no_wrap=True)
+        table.add_column("objects", justify="right")
+        table.add_column("size", justify="right", no_wrap=True)
+        table.add_column("reason")
         for b in found:
             table.add_row(
                 b.backup_id,
                 b.env,
-                b.created.isoformat(timespec="seconds"),
+                f"{b.created:%Y-%m-%d %H:%M}",
                 str(b.objects),
                 _size(b.bytes),
                 escape(b.reason),
