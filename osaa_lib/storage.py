@@ -159,10 +159,11 @@ def chart_svg(points: list[GrowthPoint]) -> str:
     import altair as alt
     import vl_convert
 
+    envs = sorted({env for p in points for env in p.by_env})
     data = [
-        {"when": p.taken.isoformat(), "env": env, "megabytes": b / 1024 / 1024}
+        {"when": p.taken.isoformat(), "env": env, "megabytes": p.by_env.get(env, 0) / 1024 / 1024}
         for p in points
-        for env, b in sorted(p.by_env.items())
+        for env in envs
     ]
     chart = (
         alt.Chart(alt.Data(values=data))
