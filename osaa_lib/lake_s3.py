@@ -60,7 +60,7 @@ def _shared_client(s: Settings) -> Any:
     with _CLIENTS_LOCK:
         if ident not in _CLIENTS:
             config = Config(
-                retries={"max_attempts": 2, "mode": "standard"},
+                retries={"max_attempts": 1, "mode": "standard"},
                 connect_timeout=5,
                 read_timeout=60,
                 s3={"addressing_style": "path" if s.s3_endpoint_url else "auto"},

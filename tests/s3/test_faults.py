@@ -19,7 +19,7 @@ from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError
 from osaa_lib.lake import open_lake
 from osaa_lib.lake_s3 import S3Lake
-from osaa_lib.promote import promote
+from osaa_lib.promote import current_release, promote
 from tests.conftest import REPO
 from tests.s3.seed import put_parquet, rows, seed_dev
 from tests.s3_server import FAKE_KEY_ID, FAKE_SECRET, SeaweedServer
@@ -140,11 +140,11 @@ from pathlib import Path
 from osaa_lib.config import load_settings
 from osaa_lib.errors import OsaaError
 from osaa_lib.lake_s3 import S3Lake
-from osaa_lib.promote import promote
+from osaa_lib.promote import current_release, promote
 S3Lake.backoff = 0.05
-marker = Path(sys.argv[1])
+marker, phase = Path(sys.argv[1]), sys.argv[2]
 def progress(stage, done, total):
-    if stage.startswith("verify qa/staging") and not marker.exists():
+    if stage.startswith(phase) and not marker.exists():
         marker.touch()
         time.sleep(3)
 try:
@@ -155,18 +155,20 @@ except OsaaError as exc:
 """
 
 
+@pytest.mark.parametrize("phase", ["verify qa/staging", "commit qa/landing"])
 def test_promotion_interrupted_by_outage_then_completes(
-    s3_settings: Callable[..., Settings], s3_server: SeaweedServer, tmp_path: Path
+    s3_settings: Callable[..., Settings], s3_server: SeaweedServer, tmp_path: Path, phase: str
 ) -> None:
+    """The store dies while staging (target untouched) or mid-switch (release says so)."""
     s = s3_settings()
     lake = open_lake(s)
     seed_dev(s, lake)
     put_parquet(s, lake, "qa/staging/master/indicators.parquet", 9, "old")
     put_parquet(s, lake, "qa/landing/sdg/SDG_DATA_NATIONAL.parquet", 9, "old")
     before = {o.key: lake.checksum(o.key) for o in lake.list("qa")}
-    marker = tmp_path / "staging"
+    marker = tmp_path / "reached"
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD_PROMOTE, str(marker)],
+        [sys.executable, "-c", CHILD_PROMOTE, str(marker), phase],
         env=child_env(s, tmp_path),
         cwd=REPO,
         stderr=subprocess.PIPE,
@@ -179,10 +181,18 @@ def test_promotion_interrupted_by_outage_then_completes(
     assert s3_server.endpoint in err and "unreachable" in err and FAKE_SECRET not in err
 
     s3_server.start()
-    assert {o.key: lake.checksum(o.key) for o in lake.list("qa")} == before
+    release = current_release(s, "qa")
+    if phase.startswith("verify"):
+        assert {o.key: lake.checksum(o.key) for o in lake.list("qa")} == before
+        assert release is None
+    else:
+        assert release is not None and release["state"] == "switching"
     holder = json.loads(lake.read_bytes("ops/_locks/promotion.lock"))
     assert holder["pid"] == proc.pid  # the dead run could not release its lock
     res = promote(s, "dev", "qa")  # ...which the next run takes over, and completes
-    assert res.verified == 5
+    assert res.verified >= 1
     assert rows(s, lake, "qa/staging/master/indicators.parquet") == 200
+    for o in lake.list("dev/landing"):
+        assert lake.checksum(o.key.replace("dev/", "qa/", 1)) == lake.checksum(o.key)
+    assert current_release(s, "qa")["state"] == "complete"
     assert lake.list("ops/incoming") == [] and lake.list("ops/_locks") == []
