@@ -242,6 +242,12 @@ def restore(
     prod_guard(settings, target_env, confirm, "restore")
     lake = open_lake(settings)
     expected = {r["key"]: ObjectRecord(**r) for r in doc["records"]}
+    missing = sorted(set(expected) - set(relative(blake.list(backup_id), backup_id)))
+    if missing:
+        raise PromotionError(
+            f"backup {backup_id} is incomplete: {len(missing)} object(s) of its manifest are "
+            f"missing, e.g. {missing[0]}; nothing was restored"
+        )
     with lake_lock(lake, "promotion", f"restore {backup_id} -> {target_env}"):
         clear_incoming(lake)  # leftovers of an interrupted run: only the lock holder stages
         pre = backup_unlocked(

@@ -194,6 +194,19 @@ def test_dr_test_detects_a_corrupt_backup(backend_settings: SF) -> None:
     assert keys(lake, "ops/dr-test") == []
 
 
+def test_restore_refuses_an_incomplete_backup(backend_settings: SF) -> None:
+    s = backend_settings()
+    lake = open_lake(s)
+    put_parquet(s, lake, "qa/landing/sdg/SDG_LABEL.parquet", 4)
+    put_parquet(s, lake, "qa/staging/master/indicators.parquet", 40)
+    b = backup(s, env="qa")
+    open_lake(s, s.backup_root).delete(f"{b.info.backup_id}/landing/sdg/SDG_LABEL.parquet")
+    lake.delete("qa/staging/master/indicators.parquet")
+    with pytest.raises(PromotionError, match="incomplete: 1 object"):
+        restore(s, b.info.backup_id, "qa")
+    assert keys(lake, "qa") == ["qa/landing/sdg/SDG_LABEL.parquet"]
+
+
 def test_restore_refuses_bad_ids_and_crossing_dev(backend_settings: SF) -> None:
     s = backend_settings()
     lake = open_lake(s)
