@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OSAA := $(BIN)/osaa
 
 .DEFAULT_GOAL := help
-.PHONY: help install run-pipeline test test-fast test-s3 test-reliability lint bench sample-data clean-lake system-deps
+.PHONY: help install run-pipeline quality test test-fast test-s3 test-reliability lint bench sample-data clean-lake system-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ bench: $(STAMP) ## Full-scale benchmarks; writes benchmarks/RESULTS.md
 
 sample-data: $(STAMP) ## Regenerate the small committed sample under data/raw
 	$(OSAA) sample-data --scale small --out data/raw
+
+quality: $(STAMP) ## Data-quality checks of the published tables (exit 7 when the gate fails)
+	$(OSAA) quality
 
 health: $(STAMP) ## Morning health check: last run of every command (exit 1 if one failed)
 	$(OSAA) status
