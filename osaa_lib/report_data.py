@@ -41,28 +41,18 @@ def environment(settings: Any) -> dict[str, str]:
 
 
 def source_files(settings: Any, lake: Any) -> list[dict[str, Any]]:
-    """The landed files the checked tables come from: checksum, size, time and vintage."""
-    rows = []
-    for obj in lake.list(settings.landing_prefix):
-        parts = obj.key.split("/")
-        if not obj.key.endswith(".parquet") or any(p.startswith("_") for p in parts):
-            continue
-        rows.append({
-            "source": parts[-2] if len(parts) >= 2 else "", "file": parts[-1],
-            "sha256": lake.checksum(obj.key)[:16], "bytes": obj.size, "landed": obj.modified,
-            "vintage": _vintage(settings, lake, parts[-2] if len(parts) >= 2 else ""),
-        })  # fmt: skip
-    return rows
+    """The publishers' files behind the checked tables: CSV checksum, size, rows, vintage."""
+    from osaa_lib.ingest import read_manifests
 
-
-def _vintage(settings: Any, lake: Any, source: str) -> str:
-    try:
-        from osaa_lib.quality.vintages import list_vintages
-
-        found = list(list_vintages(settings, lake, source))
-    except Exception:  # noqa: BLE001 - a missing vintage store leaves the cell empty
-        return ""
-    return f"{found[-1]} ({len(found)} kept)" if found else ""
+    return [
+        {
+            "source": m.get("source"), "file": m.get("file"), "sha256": m.get("sha256"),
+            "bytes": m.get("size"), "rows": m.get("rows"), "rejected cells": m.get("rejects"),
+            "ingested": str(m.get("ingested_at") or "")[:19].replace("T", " "),
+            "vintage": m.get("vintage_id"),
+        }
+        for m in read_manifests(settings, lake)
+    ]  # fmt: skip
 
 
 def gather(settings: Any, result: Any, lake: Any = None, history_runs: int = 10,

@@ -133,3 +133,17 @@ def test_notebook_runs_as_a_script(piped, notebook: str, args: list[str]) -> Non
     settings, *_ = piped
     proc = _script(settings, notebook, *args)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_explore_interactive_branch_runs_in_the_marimo_runtime(piped, tmp_path: Path) -> None:
+    """`marimo export html` executes in marimo's runtime: the UI-control code paths run."""
+    settings, *_ = piped
+    out = tmp_path / "explore.html"
+    marimo = Path(sys.executable).with_name("marimo")
+    proc = subprocess.run(
+        [str(marimo), "export", "html", str(REPO / "notebooks" / "explore.py"), "-o", str(out)],
+        capture_output=True, text=True, env={**os.environ, **_env(settings)}, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = out.read_text()
+    assert "Time series" in html and "Export CSV" in html

@@ -12,6 +12,8 @@ from osaa_lib.cli import app
 from tests.notebooks.conftest import module_settings, not_blank
 from tests.quality.synth import make_master
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def gated(tmp_path_factory: pytest.TempPathFactory):
