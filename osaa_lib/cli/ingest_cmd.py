@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(
             False, "--force", help="Re-ingest files whose checksum is unchanged"
         ),
+        keep_vintages: int = typer.Option(
+            5, "--keep-vintages", min=1, help="How many vintages to keep per source"
+        ),
     ) -> None:
         """Turn every CSV under the raw folder's <source>/ into Parquet in the landing zone."""
         from rich.progress import (
@@ -55,7 +58,13 @@ def register(app: typer.Typer) -> None:
                 total = bars.tasks[tasks[name]].total or 1
                 bars.update(tasks[name], completed=event.fraction * total)
 
-            result = ingest(s, sources=source or None, force=force, progress=show)
+            result = ingest(
+                s,
+                sources=source or None,
+                force=force,
+                progress=show,
+                keep_vintages=keep_vintages,
+            )
         table = Table("file", "rows", "columns", "rejects", "status", "seconds", title="Ingest")
         for f in result.files:
             colour = {"ingested": "green", "skipped": "cyan", "failed": "red"}[f.status]

@@ -100,3 +100,22 @@ def test_failed_file_still_appears_in_the_vintage_with_its_last_good_copy(
     assert newest.changed == ["EDU_LABEL"]
     uri = open_lake(settings).uri(newest.files["EDU_DATA_NATIONAL"])
     assert duckdb.sql(f"SELECT count(*) FROM '{uri}'").fetchone() == (2,)
+
+
+def test_progress_events_per_file(settings: Settings, write_csv: Callable[..., Path]) -> None:
+    from osaa_lib.ingest import Progress
+
+    write_csv("edu", "EDU_DATA_NATIONAL.csv", _data(3))
+    write_csv("edu", "BROKEN.csv", "")
+    events: list[Progress] = []
+    ingest(settings, progress=events.append)
+    phases = [(e.stem, e.phase) for e in events if e.phase != "reading"]
+    assert phases == [
+        ("BROKEN", "start"),
+        ("BROKEN", "failed"),
+        ("EDU_DATA_NATIONAL", "start"),
+        ("EDU_DATA_NATIONAL", "done"),
+    ]
+    events.clear()
+    ingest(settings, progress=events.append)
+    assert ("EDU_DATA_NATIONAL", "skipped") in [(e.stem, e.phase) for e in events]
