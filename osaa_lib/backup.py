@@ -206,6 +206,45 @@ def list_backups(settings: Settings, env: str | None = None) -> list[BackupInfo]
     return sorted(out, key=lambda b: b.backup_id.split("-", 1)[1], reverse=True)
 
 
+@dataclass
+class PruneResult:
+    kept: list[BackupInfo]
+    removed: list[BackupInfo]
+    objects_removed: int
+    bytes_freed: int
+    dry_run: bool
+
+
+def prune_backups(
+    settings: Settings, keep: int, env: str | None = None, dry_run: bool = False
+) -> PruneResult:
+    """Keep the newest `keep` backups of each environment; delete the older ones.
+
+    Each promotion backs up the whole target, so backups grow fastest of all zones. The
+    manifest goes first, so a half-deleted backup is never listed or restored.
+    """
+    if keep < 1:
+        raise PromotionError("--keep must be at least 1: the latest backup is never pruned")
+    blake = backup_lake(settings)
+    kept: list[BackupInfo] = []
+    removed: list[BackupInfo] = []
+    by_env: dict[str, list[BackupInfo]] = {}
+    for info in list_backups(settings, env=check_env(env) if env else None):
+        by_env.setdefault(info.env, []).append(info)
+    for infos in by_env.values():
+        kept += infos[:keep]
+        removed += infos[keep:]
+    objects = 0
+    if not dry_run:
+        with lake_lock(open_lake(settings), "promotion", "backups prune"):
+            for info in removed:
+                blake.delete(join(info.backup_id, MANIFEST))
+                objects += blake.delete_prefix(info.backup_id) + 1
+    else:
+        objects = sum(b.objects + 1 for b in removed)
+    return PruneResult(kept, removed, objects, sum(b.bytes for b in removed), dry_run)
+
+
 def prod_guard(settings: Settings, target_env: str, confirm: bool, what: str) -> None:
     """Writing prod needs both a standing permission and a per-run confirmation."""
     if target_env != "prod":

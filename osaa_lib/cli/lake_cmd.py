@@ -145,6 +145,28 @@ def register(app: typer.Typer) -> None:
         if not found:
             raise typer.Exit(1)
 
+    @backups.command("prune")
+    @guarded
+    def backups_prune(
+        ctx: typer.Context,
+        keep: int = typer.Option(..., "--keep", help="Newest backups to keep per environment"),
+        env: str = typer.Option(None, "--env", help="Only this environment's backups"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="List what would be deleted"),
+    ) -> None:
+        """Delete all but the newest --keep backups of each environment."""
+        from osaa_lib.backup import prune_backups
+
+        res = prune_backups(settings(ctx), keep, env=env.lower() if env else None, dry_run=dry_run)
+        for b in res.removed:
+            console.print(
+                f"{'would delete' if dry_run else 'deleted'} {b.backup_id} "
+                f"({b.objects} objects, {_size(b.bytes)})"
+            )
+        console.print(
+            f"{len(res.removed)} backup(s), {_size(res.bytes_freed)} "
+            f"{'would be freed' if dry_run else 'freed'}; {len(res.kept)} kept"
+        )
+
     @app.command("restore")
     @guarded
     def restore_cmd(

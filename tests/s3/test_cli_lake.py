@@ -89,6 +89,10 @@ def test_cli_promote_backup_restore_drill_report(
     assert drill.exit_code == 0, drill.output
     assert "DR drill passed" in drill.flat
 
+    pruned = osaa("backups", "prune", "--keep", "1", "--env", "prod", "--dry-run")
+    assert pruned.exit_code == 0 and "would delete" in pruned.flat
+    assert len(list_backups(s, env="prod")) >= 2
+
     report = osaa("storage-report", "--monthly")
     assert report.exit_code == 0, report.output
     assert (tmp_path / "reports" / "storage-monthly.html").is_file()

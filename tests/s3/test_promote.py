@@ -253,3 +253,23 @@ def test_backups_in_a_separate_bucket_or_folder(
     assert restored.pre_backup_id != res.backup_id
     by = {(r.env, r.zone) for r in storage_report(s, html_out=False).rows}
     assert ("backups", "qa") in by
+
+
+def test_prune_keeps_newest_per_env(backend_settings: SF) -> None:
+    from osaa_lib.backup import prune_backups
+
+    s = backend_settings()
+    lake = open_lake(s)
+    put_parquet(s, lake, "qa/staging/master/indicators.parquet", 3)
+    put_parquet(s, lake, "prod/staging/master/indicators.parquet", 3)
+    qa = [backup(s, env="qa").info.backup_id for _ in range(3)]
+    prod = backup(s, env="prod").info.backup_id
+    plan = prune_backups(s, keep=1, dry_run=True)
+    assert sorted(b.backup_id for b in plan.removed) == sorted(qa[:2])
+    assert len(list_backups(s)) == 4
+    res = prune_backups(s, keep=1)
+    assert {b.backup_id for b in list_backups(s)} == {qa[2], prod}
+    assert res.objects_removed == 4 and res.bytes_freed > 0
+    assert not open_lake(s, s.backup_root).list(qa[0])
+    with pytest.raises(PromotionError, match="at least 1"):
+        prune_backups(s, keep=0)
