@@ -187,6 +187,9 @@ def register(app: typer.Typer) -> None:
         country: str = typer.Option(None, "--country", help="Anomaly: country code"),
         year: int = typer.Option(None, "--year", help="Anomaly: year"),
         method: str = typer.Option(None, "--method", help="Anomaly: only this method"),
+        explained: bool = typer.Option(
+            False, "--explained", help="Mark it explained (a real change) rather than accepted"
+        ),
     ) -> None:
         """Mark a finding of the latest run accepted; it holds until its value changes."""
         from osaa_lib.quality.accept import accept as do_accept
@@ -201,10 +204,11 @@ def register(app: typer.Typer) -> None:
             indicator_id=indicator,
             country_id=country,
             year=year,
+            status="explained" if explained else "accepted",
         )
         what = check or f"{indicator}/{country}/{year}"
         console.print(
-            f"accepted {kind} {escape(what)} on {source} at value "
+            f"{mark['status']} {kind} {escape(what)} on {source} at value "
             f"{_fmt(mark['value'])}: {escape(mark['reason'])}"
         )
 

@@ -49,7 +49,8 @@ def apply_to_anomalies(con: duckdb.DuckDBPyConnection, table: str, marks: str) -
     con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS accepted BOOLEAN DEFAULT false")
     con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS accept_reason VARCHAR")
     con.execute(
-        f"""UPDATE {table} a SET accepted = true, accept_reason = m.reason
+        f"""UPDATE {table} a SET accepted = true,
+          accept_reason = coalesce(m.status, 'accepted') || ': ' || m.reason
         FROM {marks} m
         WHERE m.kind = 'anomaly' AND m.source = a.source AND m.indicator_id = a.indicator_id
           AND m.country_id = a.country_id AND m.year = a.year
@@ -61,7 +62,8 @@ def apply_to_anomalies(con: duckdb.DuckDBPyConnection, table: str, marks: str) -
 def apply_to_checks(con: duckdb.DuckDBPyConnection, results: list[CheckResult], table: str) -> None:
     """Mark check results whose metric equals the one a reviewer accepted."""
     found = con.execute(
-        f"SELECT name, source, value, reason FROM {table} WHERE kind = 'check'"
+        f"SELECT name, source, value, coalesce(status, 'accepted') || ': ' || reason "
+        f"FROM {table} WHERE kind = 'check'"
     ).fetchall()
     by_key = {(n, s): (v, r) for n, s, v, r in found}
     for c in results:
@@ -81,9 +83,13 @@ def accept(
     year: int | None = None,
     reviewer: str | None = None,
     lake: Lake | None = None,
+    status: str = "accepted",
 ) -> dict[str, Any]:
-    """Record a mark for a finding of the latest run; returns the stored mark."""
+    """Record a mark (`accepted` or `explained`) for a finding of the latest run."""
     from osaa_lib.db import connect
+
+    if status not in ("accepted", "explained"):
+        raise FindingNotFound(f"status must be 'accepted' or 'explained', not {status!r}")
 
     if kind not in ("check", "anomaly"):
         raise FindingNotFound(f"kind must be 'check' or 'anomaly', not {kind!r}")
@@ -132,6 +138,7 @@ def accept(
             "value": value,
             "reason": reason.strip(),
             "reviewer": reviewer or settings.username or getpass.getuser(),
+            "status": status,
         }
         history.write_rows(con, lake, settings, "dq_accepted", history.new_run_id(now), [mark])
         return mark

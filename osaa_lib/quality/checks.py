@@ -197,9 +197,7 @@ def check_duplicates(ctx: Ctx) -> CheckResult:
         f"""SELECT indicator_id, country_id, year, count(*) AS n FROM {ctx.view}
         GROUP BY ALL HAVING count(*) > 1""",
     )
-    keys, extra = ctx.con.execute(
-        f"SELECT count(*), coalesce(sum(n - 1), 0) FROM {dup}"
-    ).fetchone()
+    keys, extra = ctx.con.execute(f"SELECT count(*), coalesce(sum(n - 1), 0) FROM {dup}").fetchone()
     ctx.metric("duplicate_keys", keys)
     ctx.metric("duplicate_extra_rows", extra)
     msg = f"{keys} duplicated keys, {extra} extra rows on (indicator_id, country_id, year)"

@@ -92,6 +92,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("value", "DOUBLE"),
         ("reason", "VARCHAR"),
         ("reviewer", "VARCHAR"),
+        ("status", "VARCHAR"),
     ],
 }
 

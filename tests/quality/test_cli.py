@@ -68,7 +68,7 @@ def test_accept_check_holds_until_metric_changes(cli_env, synth):
     r = invoke("quality", "--source", "master", "--json")
     assert r.exit_code == 0, r.output
     dup = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "duplicates")
-    assert dup["accepted"] and dup["accept_reason"].startswith("known double")
+    assert dup["accepted"] and dup["accept_reason"].startswith("accepted: known double")
     # one more duplicated row: a new finding, the gate closes again
     key = Path(cli_env.lake_root) / cli_env.staging_prefix / "master" / "indicators.parquet"
     src = synth[0] / "master.parquet"
@@ -90,12 +90,12 @@ def test_accept_anomaly(cli_env):
         "--year",
         str(a["year"]),
     ]
-    r = invoke("quality", "accept", "--source", "sdg", *where, "--reason", "census")
+    r = invoke("quality", "accept", "--source", "sdg", *where, "--reason", "census", "--explained")
     assert r.exit_code == 0, r.output
     doc = json.loads(invoke("quality", "--json", "--source", "sdg").stdout)
     same = [b for b in doc["anomalies"] if (b["indicator_id"], b["country_id"], b["year"]) == (
         a["indicator_id"], a["country_id"], a["year"])]  # fmt: skip
-    assert same and all(b["accepted"] and b["accept_reason"] == "census" for b in same)
+    assert same and all(b["accepted"] and b["accept_reason"] == "explained: census" for b in same)
 
 
 def test_accept_unknown_finding_is_a_clear_error(cli_env):
