@@ -16,13 +16,14 @@ from tests.notebooks.conftest import FIXTURES, REPO, module_settings, not_blank
 
 TINY = FIXTURES / "tiny.py"
 HOSTILE = "<script>alert(1)</script>"
+SECRET = "sekret-Value-4711"
 
 
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, NotebookRun]:
     """One successful and one failing papermill run, shared by the tests of this module."""
     root = tmp_path_factory.mktemp("tiny")
-    settings = module_settings(root)
+    settings = module_settings(root, AWS_SECRET_ACCESS_KEY=SECRET, AWS_ACCESS_KEY_ID="AKIATEST")
     ok = notebooks.run(
         TINY,
         {"target": "qa", "run_id": "r-ok", "sources": ["sdg", "wdi"], "label": HOSTILE},
@@ -40,6 +41,7 @@ def test_papermill_injects_parameters_after_the_parameters_cell(tiny_runs) -> No
         "lake": str(tiny_runs["settings"].lake_root),
         "label": HOSTILE,
         "sources": ["sdg", "wdi"],
+        "has_secret": True,
     }
     nb = json.loads(run.ipynb.read_text())
     tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
@@ -47,6 +49,12 @@ def test_papermill_injects_parameters_after_the_parameters_cell(tiny_runs) -> No
     assert "injected-parameters" in tags[index + 1]
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     assert run.html == tiny_runs["settings"].reports_dir / "r-ok" / "tiny.html"
+
+
+def test_secrets_reach_the_kernel_but_never_the_saved_notebook(tiny_runs) -> None:
+    for run in (tiny_runs["ok"], tiny_runs["bad"]):
+        assert SECRET not in run.ipynb.read_text()
+        assert SECRET not in run.html.read_text()
 
 
 def test_kernel_is_the_project_python(tiny_runs) -> None:
