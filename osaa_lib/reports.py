@@ -35,10 +35,11 @@ table.data td.num{text-align:right;font-variant-numeric:tabular-nums;white-space
 table.data tr:nth-child(even) td{background:#fafbfc}
 .scroll{overflow-x:auto;max-width:100%}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;
-color:#fff;text-transform:uppercase;letter-spacing:.03em}
+color:#fff;background:#52606d;text-transform:uppercase;letter-spacing:.03em}
 .badge.pass,.badge.success{background:var(--pass)}.badge.warn{background:var(--warn)}
 .badge.fail,.badge.failed,.badge.error{background:var(--fail)}
-.badge.skip,.badge.running,.badge.unknown{background:#829ab1}
+.badge.quality_failed{background:var(--fail)}
+.badge.skip,.badge.running,.badge.unknown,.badge.checks-only{background:#829ab1}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:10px 0 18px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:150px;
 background:#fff}
@@ -278,7 +279,7 @@ def collect_runs(settings: Any, limit: int = 200) -> list[dict[str, Any]]:
         row.setdefault("start", str(q["run_at"]))
         row.setdefault("target", q["target"])
         row.setdefault("space", q["space"])
-        row.setdefault("status", "quality_failed" if q["gate_failed"] else "checks only")
+        row.setdefault("status", "quality_failed" if q["gate_failed"] else "checks-only")
         row.update(n_pass=q["n_pass"], n_warn=q["n_warn"], n_fail=q["n_fail"])
     out = []
     for run_id, row in merged.items():
@@ -286,8 +287,28 @@ def collect_runs(settings: Any, limit: int = 200) -> list[dict[str, Any]]:
         row["run_id"] = run_id
         row["reports"] = sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
         out.append(row)
-    out.sort(key=lambda r: (str(r.get("start") or ""), r["run_id"]), reverse=True)
+    for row in out:
+        row["start"] = _when(row.get("start"))
+    out.sort(key=lambda r: (r["start"], r["run_id"]), reverse=True)
     return out[:limit]
+
+
+def _when(value: Any) -> str:
+    """Times from JSON, run records and Parquet as one sortable UTC text `YYYY-MM-DD HH:MM:SS`."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    if moment.tzinfo is not None:
+        from datetime import UTC
+
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def _quality_runs(settings: Any, lake: Any) -> list[dict[str, Any]]:
@@ -317,7 +338,7 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
         )
         table_rows.append(
             {
-                "date": str(r.get("start") or "")[:19].replace("T", " "),
+                "date (UTC)": r.get("start"),
                 "environment": r.get("space") or r.get("target"),
                 "status": badge(r.get("status")),
                 "pass": r.get("n_pass"),
@@ -338,7 +359,8 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
         ),
         intro="Newest first. Status: success (every check passed or only warned), "
         "quality_failed (an error-severity check failed: publication stopped), error (a "
-        "notebook raised). Counts are quality checks by outcome.",
+        "notebook raised), checks-only (a quality run outside the pipeline, e.g. `osaa "
+        "quality`). Counts are quality checks by outcome.",
     )
     return page("OSAA pipeline reports", body, subtitle=f"{len(rows)} runs")
 
