@@ -266,8 +266,10 @@ def _run(
         result.timings = {short(n): s for n, s in console.evaluated.items()}
         result.audit_warnings = console.warnings
         adapter = ctx.engine_adapter
+        kinds = {short(fqn): model.kind for fqn, model in ctx.models.items()}
         for name in result.computed:
-            result.rows[name] = adapter.fetchone(f"SELECT count(*) FROM {name}")[0]
+            if name in kinds and not kinds[name].is_view:  # counting a view re-runs its query
+                result.rows[name] = adapter.fetchone(f"SELECT count(*) FROM {name}")[0]
         env = ctx.state_reader.get_environment("prod")
         physical = {
             short(info.name): info.table_name()
@@ -297,7 +299,8 @@ def _apply(ctx: Any, plan: Any) -> None:
     try:
         ctx.apply(plan)
     except Exception as exc:  # noqa: BLE001
-        raise TransformError(f"SQLMesh apply failed: {exc}") from exc
+        failed = "; ".join(getattr(ctx.console, "failures", None) or [])
+        raise TransformError(f"SQLMesh apply failed: {failed or exc}") from exc
 
 
 def _mark_dirty(settings: Settings, names: set[str]) -> None:
@@ -349,6 +352,7 @@ def _Recorder(progress: Progress | None) -> Any:  # noqa: N802 - builds a Consol
             super().__init__()
             self.evaluated: dict[str, float] = {}
             self.warnings: list[str] = []
+            self.failures: list[str] = []
             self.total = 0
 
         def start_evaluation_progress(self, batched_intervals, *args, **kwargs) -> None:
@@ -364,6 +368,13 @@ def _Recorder(progress: Progress | None) -> Any:  # noqa: N802 - builds a Consol
 
         def log_warning(self, short_message: str, long_message: str | None = None) -> None:
             self.warnings.append(short_message)
+
+        def log_failed_models(self, errors) -> None:
+            """Keep each failed model's own error: SQLMesh raises only "Plan application failed"."""
+            for error in errors:
+                node = getattr(error.node, "snapshot_name", None) or error.node
+                cause = " ".join(str(error.__cause__ or error).split()).split(" LINE 1:")[0]
+                self.failures.append(f"{short(str(node))}: {cause}")
 
     return Recorder()
 
