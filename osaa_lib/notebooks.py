@@ -32,6 +32,7 @@ from osaa_lib.errors import OsaaError
 
 RESULTS_ENV = "OSAA_NOTEBOOK_RESULTS"
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+_REGISTERED: set[str] = set()
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -227,7 +228,7 @@ def _kernel_engine() -> str:
     from papermill.utils import merge_kwargs, remove_args
 
     name = "osaa"
-    if name in papermill_engines._engines:
+    if name in _REGISTERED:
         return name
 
     class EnvEngine(NBClientEngine):
@@ -244,8 +245,9 @@ def _kernel_engine() -> str:
             **kwargs,
         ):
             start = {"env": kwargs.pop("kernel_env", None)}
-            if kwargs.get("kernel_stderr") is not None:
-                start["stderr"] = kwargs.pop("kernel_stderr")
+            stderr = kwargs.pop("kernel_stderr", None)
+            if stderr is not None:
+                start["stderr"] = stderr
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             final = merge_kwargs(
                 kwargs,
@@ -259,6 +261,7 @@ def _kernel_engine() -> str:
             return PapermillNotebookClient(nb_man, **final).execute(**start)
 
     papermill_engines.register(name, EnvEngine)
+    _REGISTERED.add(name)
     return name
 
 
