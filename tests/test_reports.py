@@ -112,3 +112,19 @@ def test_explorer_regions_match_the_country_reference() -> None:
     assert set(regions) >= {"Northern Africa", "Eastern Africa", "Middle Africa",
                             "Southern Africa", "Western Africa"}  # fmt: skip
     assert "NGA" in regions["Western Africa"] and "NAM" in regions["Southern Africa"]
+
+
+def test_vintage_section_shows_counts_revisions_and_their_histogram() -> None:
+    from osaa_lib.quality.vintages import VintageDiff
+
+    diff = VintageDiff(
+        "sdg", "v1", "v2", added=3, removed=1, revised=2, unchanged=10,
+        largest=[{"indicator_id": HOSTILE, "country_id": "NGA", "year": 2020, "old": 1.0,
+                  "new": 10.0}],
+        histogram=[{"log10_rel_change": 0.0, "revisions": 1},
+                   {"log10_rel_change": 1.0, "revisions": 1}],
+    )  # fmt: skip
+    html = rs.vintage_section({"sdg": diff})
+    assert "<svg" in html and "Largest revisions: sdg" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert rs.vintage_section({}).count("nothing to compare yet") == 1
