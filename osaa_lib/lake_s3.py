@@ -291,8 +291,8 @@ class S3Lake(Lake):
     def copy_to(self, src: str, other: S3Lake, dst: str) -> None:
         """Server-side copy (also across buckets of one endpoint), checksum metadata kept."""
         sha = self.checksum(src)
-        self._call(
-            "copy",
+        other._call(  # errors name the destination
+            f"copy {self.uri(src)} to",
             dst,
             self.client.copy,
             {"Bucket": self.bucket, "Key": self._key(src)},

@@ -130,7 +130,7 @@ class SeaweedServer:
         log.close()
         self.wait_ready(timeout)
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, bucket: str = BUCKET) -> None:
         """Ready means the bucket exists and an object can be written and read back."""
         client = self.client()
         deadline = time.monotonic() + timeout
@@ -139,15 +139,20 @@ class SeaweedServer:
                 raise RuntimeError(f"weed exited with {self.process.returncode}; see weed.log")
             try:
                 with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
-                    client.create_bucket(Bucket=BUCKET)
-                client.put_object(Bucket=BUCKET, Key="_ready/probe", Body=b"ok")
-                if client.get_object(Bucket=BUCKET, Key="_ready/probe")["Body"].read() == b"ok":
-                    client.delete_object(Bucket=BUCKET, Key="_ready/probe")
+                    client.create_bucket(Bucket=bucket)
+                client.put_object(Bucket=bucket, Key="_ready/probe", Body=b"ok")
+                if client.get_object(Bucket=bucket, Key="_ready/probe")["Body"].read() == b"ok":
+                    client.delete_object(Bucket=bucket, Key="_ready/probe")
                     return
             except Exception:
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.3)
+
+    def bucket(self, name: str, timeout: float = 60) -> str:
+        """Another bucket (e.g. for backups), created and proven writable."""
+        self.wait_ready(timeout, bucket=name)
+        return name
 
     def stop(self, crash: bool = True) -> None:
         """Stop the whole server at once (a crash by default): what an S3 outage looks like.

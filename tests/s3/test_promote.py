@@ -230,12 +230,7 @@ def test_backups_in_a_separate_bucket_or_folder(
 
     if "s3" in request.node.callspec.id:
         server = request.getfixturevalue("s3_running")
-        client = server.client()
-        try:
-            client.create_bucket(Bucket="osaa-test-backups")
-        except client.exceptions.BucketAlreadyOwnedByYou:
-            pass
-        root = f"s3://osaa-test-backups/{tmp_path.name}"
+        root = f"s3://{server.bucket('osaa-test-backups')}/{tmp_path.name}"
     else:
         root = str(tmp_path / "elsewhere")
     s = backend_settings({"OSAA_BACKUP_ROOT": root})
