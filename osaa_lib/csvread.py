@@ -19,6 +19,7 @@ from osaa_lib.errors import IngestError
 
 NULL_MARKERS = ("", "..")
 MAX_REJECTS = 10_000
+MAX_LINE = 2_097_152  # DuckDB's default max_line_size
 SAMPLE_REJECTS = 20
 YEAR = re.compile(r"^\d{4}$")
 ID_NAMES = re.compile(r"^(id|code|iso|iso2|iso3|m49|country|indicator)$|_(id|code|iso[23]?)$")
@@ -229,6 +230,8 @@ def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutco
     if structural:
         line, _col, kind, _raw, message, _idx = structural[0]
         problem = STRUCTURAL.get(kind, kind.lower())
+        if kind == "UNQUOTED VALUE" and _overlong(con, path, line):
+            problem = STRUCTURAL["LINE SIZE OVER MAXIMUM"]
         counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
         if counts:
             problem += f": expected {counts.group(1)} fields, found {counts.group(2)}"
@@ -243,11 +246,62 @@ def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutco
     rejects, fixed = _repair(layout, errors)
     if fixed:
         _insert_fixed(con, layout, fixed)
+    rejects += _non_finite(con, path, layout)
     rows = con.execute(f"COPY osaa_rows TO {_sql_str(str(out))} (FORMAT parquet)").fetchone()[0]
     con.execute("DROP TABLE osaa_rows")
     if rows == 0:
         raise IngestError(f"{path}: header only, no data rows")
-    return ReadOutcome(rows, rejects, len(fixed))
+    return ReadOutcome(rows, rejects, len({r.line for r in rejects}))
+
+
+def _overlong(con: Any, path: Path, line: int) -> bool:
+    """A line longer than DuckDB's read buffer comes back as an unterminated quote: tell them."""
+    row = con.execute(
+        "SELECT coalesce(byte_position, line_byte_position) FROM reject_errors WHERE line = ? "
+        "LIMIT 1",
+        [line],
+    ).fetchone()
+    if not row or row[0] is None:
+        return False
+    with open(path, "rb") as fh:
+        fh.seek(row[0])
+        window = fh.read(MAX_LINE + 1)
+    return len(window) > MAX_LINE and b"\n" not in window
+
+
+def _non_finite(con: Any, path: Path, layout: Layout) -> list[Reject]:
+    """`1e400` or `inf` read as a DOUBLE is +-inf/NaN with no cast error: NULL it and report it.
+
+    Publishers never mean an infinite value, and the quality checks skip non-finite values, so
+    without this the cell would change silently. Only files that hold one are scanned again.
+    """
+    doubles = [n for n, t in layout.columns.items() if t == "DOUBLE"]
+    if not doubles:
+        return []
+    counts = con.execute(
+        "SELECT " + ", ".join(f'count_if(NOT isfinite("{n}"))' for n in doubles) + " FROM osaa_rows"
+    ).fetchone()
+    bad = [n for n, c in zip(doubles, counts, strict=True) if c]
+    if not bad:
+        return []
+    found: list[Reject] = []
+    where = {n: layout.header.index(n) for n in bad}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        line = reader.line_num + 1
+        for record in reader:
+            for name, i in where.items():
+                try:
+                    value = float(record[i]) if i < len(record) else 0.0
+                except ValueError:
+                    continue
+                if value != value or value in (float("inf"), float("-inf")):
+                    found.append(Reject(line, name, record[i], "out of DOUBLE range (inf/NaN)"))
+            line = reader.line_num + 1
+    nulled = ", ".join(f'"{n}" = CASE WHEN isfinite("{n}") THEN "{n}" END' for n in bad)
+    con.execute(f"UPDATE osaa_rows SET {nulled}")
+    return found
 
 
 def _repair(layout: Layout, errors: list[tuple[Any, ...]]) -> tuple[list[Reject], list[list[str]]]:
