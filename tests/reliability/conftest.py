@@ -252,8 +252,9 @@ def plant_xss(raw: Path) -> None:
     label = raw / "sdg" / "SDG_LABEL.csv"
     text = label.read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    rows[1][1] = f"{XSS_LABEL} {rows[1][1]}"
-    rows[2][1] = f"{SQL_LABEL} {rows[2][1]}"
+    for row in rows[1:]:  # every label, so the explorer's top rows surely show one
+        row[1] = f"{XSS_LABEL} {row[1]}"
+    rows[2][1] = f"{SQL_LABEL} {rows[2][1][len(XSS_LABEL) + 1 :]}"
     out = io.StringIO(newline="")
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     label.write_text(out.getvalue(), encoding="utf-8")

@@ -174,9 +174,6 @@ CASES: dict[str, Case] = {
         _long_line,
         "error",
         ("line 3", "longer than"),
-        xfail="open defect (ingest/csvread): a 100 MB quoted field is reported as 'line 3: "
-        "unterminated or stray quote' (DuckDB's UNQUOTED VALUE) instead of a line over the "
-        "reader's maximum; file and line are right, the problem named is wrong",
     ),
     "file_name_with_quote_and_sql": Case(
         DATA,
@@ -332,3 +329,87 @@ def test_bad_input(name: str, corpus_ws: Workspace, note) -> None:
 def _rejects(lake: Path, doc: dict) -> list[dict]:
     key = doc.get("rejects_key")
     return json.loads((lake / key).read_bytes()) if key else []
+
+
+def quality_json(ws: Workspace) -> dict:
+    """`osaa quality --json` (stdout only: log lines go to stderr)."""
+    import subprocess
+
+    proc = subprocess.run(
+        ws.command("quality", "--no-record", "--json"),
+        env=ws.child_env(),
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode in (0, 7), proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.slow
+def test_label_file_whose_ids_match_nothing(clean_ws: Workspace, note) -> None:
+    """A label file that labels nothing lands, and the quality checks report every id unlabelled."""
+    import duckdb
+
+    ws = clean_ws
+    (ws.raw / "opri" / "OPRI_LABEL.csv").write_bytes(
+        (LH + '"ZZ1","One"\r\n"ZZ2","Two"\r\n').encode()
+    )
+    assert_clean(ws.run("etl"), 0)
+    landing = ws.lake / "dev" / "landing" / "opri" / "OPRI_DATA_NATIONAL.parquet"
+    ids = duckdb.sql(
+        f"SELECT count(DISTINCT indicator_id) FROM read_parquet('{landing}')"
+    ).fetchone()[0]
+    found = {
+        c["source"]: c["metric"]
+        for c in quality_json(ws)["checks"]
+        if c["name"] == "unlabelled_indicators"
+    }
+    note("reported", f"unlabelled_indicators for opri: {found.get('opri')} of {ids} ids")
+    assert found["opri"] == ids
+
+
+@pytest.mark.slow
+def test_truncated_landing_parquet_is_named(
+    clean_ws: Workspace,
+    reference,
+    note,  # noqa: ANN001
+) -> None:
+    """A landing Parquet cut in half: transform fails naming it, staging stays; --force heals."""
+    from tests.reliability.conftest import losses, tables_under
+
+    ws = clean_ws
+    path = ws.lake / "dev" / "landing" / "sdg" / "SDG_DATA_NATIONAL.parquet"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    run = ws.run("transform")
+    assert_clean(run, 5, "SDG_DATA_NATIONAL.parquet")
+    note("transform", "exit 5: " + run.flat.split("error:")[-1].strip()[:200])
+    assert losses(reference.published, tables_under(ws.staging())) == []
+    etl = ws.run("etl")
+    assert_clean(etl, 5, "SDG_DATA_NATIONAL.parquet")
+    assert_clean(ws.run("ingest", "--force", "--source", "sdg"), 0)
+    assert_clean(ws.run("etl"), 0)
+    assert losses(reference.published, tables_under(ws.staging())) == []
+    note("losses", 0)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect (quality/checks.py create_views, via runner.run_checks): a truncated "
+    "published Parquet crashes `osaa quality` with a DuckDB traceback ('No magic bytes found') "
+    "instead of one error naming the table; the quality files were being edited by their owner, "
+    "so not patched here",
+)
+def test_truncated_published_parquet_is_named_by_quality(clean_ws: Workspace, note) -> None:
+    """A published table cut in half: `osaa quality` names the file instead of crashing."""
+    ws = clean_ws
+    path = ws.staging() / "sources" / "sdg.parquet"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    run = ws.run("quality", "--no-record")
+    assert_clean(run, (1, 3, 5, 7), "sdg.parquet")
+    note("quality", f"exit {run.code}: " + run.flat.split("error:")[-1].strip()[:200])

@@ -188,6 +188,7 @@ def pipeline_result(snapshots: Snapshots) -> tuple[Path, list]:
     assert_clean(ws.cli("etl"), 0)
     assert_clean(ws.cli("quality"), (0, 7))
     assert_clean(ws.run("run-pipeline", timeout=900), (0, 7))
+    assert_clean(ws.run("run-notebooks", "explore", timeout=900), 0)
     assert_clean(ws.cli("ingest", "--source", "nosuch"), 4)
     assert_clean(ws.cli("sql", "SELECT * FROM nosuch_table"), 5)
     assert_clean(ws.cli("promote", "--from", "dev", "--to", "qa"), 0)
@@ -241,7 +242,7 @@ def test_reports_show_script_from_data_as_text(pipeline_result: tuple[Path, list
                 where.append(page.name)
     note("escaped in", {k[8:28]: sorted(set(v)) for k, v in shown.items()})
     assert shown[XSS_CELL], "the rejected cell is listed (escaped) in the ingest report"
-    assert shown[XSS_LABEL], "the label is shown (escaped) in a report"
+    assert shown[XSS_LABEL], "the labels are shown (escaped) in the explorer's snapshot"
 
 
 def test_sql_in_labels_is_data(clean_ws: Workspace) -> None:
