@@ -182,16 +182,17 @@ class _Hasher(threading.Thread):
 
     def run(self) -> None:
         try:
-            digest, lines = hashlib.sha256(), 0
+            digest, offset, nul_at = hashlib.sha256(), 0, -1
             with open(self.path, "rb") as fh:
                 while block := fh.read(1 << 22):
                     digest.update(block)
-                    if self.nul_line is None:
-                        at = block.find(b"\x00")
-                        if at >= 0:
-                            self.nul_line = lines + block.count(b"\n", 0, at) + 1
-                        lines += block.count(b"\n")
+                    if nul_at < 0 and (at := block.find(b"\x00")) >= 0:
+                        nul_at = offset + at
+                    offset += len(block)
             self.sha256 = digest.hexdigest()
+            if nul_at >= 0:  # rare: only then count the lines before it
+                with open(self.path, "rb") as fh:
+                    self.nul_line = fh.read(nul_at).count(b"\n") + 1
         except OSError as exc:
             self.error = exc
 

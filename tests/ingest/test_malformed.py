@@ -78,3 +78,16 @@ def test_first_ingest_of_a_broken_file_lands_nothing(
     assert not result.ok
     assert not open_lake(settings).exists(landing_key(settings, "edu", "EDU_DATA_NATIONAL"))
     assert read_manifests(settings, None, "edu") == []
+
+
+def test_nul_byte_far_into_the_file_is_found(
+    settings: Settings, write_csv: Callable[..., Path]
+) -> None:
+    """Past the 64 KiB header check, the checksum thread finds it and names its line."""
+    rows = b"".join(b'"A","KEN",%d,1.5,"",""\r\n' % (1000 + i) for i in range(5000))
+    content = HEAD + rows + b'"A","U\x00GA",2002,1,"",""\r\n'
+    write_csv("edu", "EDU_DATA_NATIONAL.csv", content)
+    result = ingest(settings)
+    assert not result.ok
+    assert "line 5003: NUL byte" in (result.failed[0].error or "")
+    assert not open_lake(settings).exists(landing_key(settings, "edu", "EDU_DATA_NATIONAL"))
