@@ -54,7 +54,7 @@ WORKBENCH = (
 from osaa_lib.transform import etl
 r = etl(s)
 extra = {"computed": r.transform.computed, "skipped": r.transform.skipped,
-         "rows": r.transform.rows.get("master.indicators"),
+         "rows": next((t.rows for t in r.publish.tables if t.model == "master.indicators"), None),
          "published": [t.model for t in r.publish.written]}
 """
 )
@@ -82,7 +82,7 @@ LEFT JOIN (SELECT series_code, max(long_definition) AS long_definition
   ON u.indicator_code = s.series_code;
 """
 RAW_MASTER = """
-CREATE OR REPLACE TABLE master AS
+CREATE OR REPLACE VIEW master AS
 SELECT *, 'opri' AS source FROM sources_opri UNION ALL
 SELECT *, 'sdg' AS source FROM sources_sdg UNION ALL
 SELECT *, 'wdi' AS source FROM sources_wdi;

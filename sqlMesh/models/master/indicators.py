@@ -3,6 +3,9 @@
 The list of sources is not written here: it is discovered when the project loads (every model
 file in models/sources/ plus every landed source of a known layout) and handed over as the
 `osaa_sources` variable, so adding a source means adding its files and nothing else.
+
+A view, not a table: the data already sits in the sources' tables, so the cache does not store
+it twice, a changed source costs nothing here, and publishing writes the union in one pass.
 """
 
 from sqlglot import exp
@@ -23,7 +26,7 @@ COLUMNS = [
 @model(
     "master.indicators",
     is_sql=True,
-    kind="FULL",
+    kind="VIEW",
     dialect="duckdb",
     columns={
         "indicator_id": "VARCHAR",
