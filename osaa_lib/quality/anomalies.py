@@ -44,11 +44,13 @@ def _hb_flag(a: str, b: str, p: dict[str, float]) -> str:
              ELSE ({e} - em) / greatest(e3 - em, {p["hb_a"]} * abs(em), 1e-12) END END)"""
 
 
-def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
-    """The query listing every flagged (value, method); `meas` holds measurement rows only.
+def anomaly_statements(meas: str, cfg: QualityConfig, into: str = TABLE) -> list[str]:
+    """The statements that leave every flagged (value, method) in temp table `into`.
 
-    One window pass gives each row its neighbours (lags/leads), so the rolling median is a
-    list median instead of a framed window aggregate: an order of magnitude faster at scale.
+    Staged through narrow temp tables (DuckDB can spill them under its memory limit) instead
+    of one query whose wide intermediate results must all fit in memory at 30 million rows.
+    The neighbours of each value come from lags and leads, so the rolling median is a list
+    median rather than a framed window aggregate: an order of magnitude faster.
     """
     p = {k: float(v) for k, v in cfg.anomalies.items()}
     w, minp = int(p["window"]), int(p["min_points"])
@@ -58,106 +60,96 @@ def anomaly_sql(meas: str, cfg: QualityConfig) -> str:
     t_in = _hb_flag("prev_v", "value", p)
     t_out = _hb_flag("value", "next_v", p)
     t_prev = _hb_flag("prev2_v", "prev_v", p)
-    offsets = [(f"m{k}", "lag", k) for k in range(1, w + 1)] + [
-        (f"p{k}", "lead", k) for k in range(1, w + 1)
+    x = "(CASE WHEN logscale THEN ln(value) ELSE value END)"
+    nbrs = ", ".join(
+        [f"lag(d, {k}) OVER o" for k in range(1, w + 1)]
+        + [f"lead(d, {k}) OVER o" for k in range(1, w + 1)]
+    )
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE _dq_a1 AS
+        SELECT {SERIES}, year, value, qualifier,
+          count(*) OVER s AS n, min(value) OVER s > 0 AS logscale,
+          lag(value) OVER o AS prev_v, lag(value, 2) OVER o AS prev2_v,
+          lead(value) OVER o AS next_v, lag(year) OVER o AS prev_y,
+          row_number() OVER o AS rn
+        FROM {meas}
+        WINDOW s AS (PARTITION BY {SERIES}), o AS (PARTITION BY {SERIES} ORDER BY year)""",
+        """CREATE OR REPLACE TEMP TABLE _dq_a_ind AS
+        SELECT source, indicator_id, avg(value) AS mean_v, stddev_samp(value) AS sd_v,
+          median(value / prev_v) FILTER (prev_v > 0 AND value > 0) AS rm
+        FROM _dq_a1 GROUP BY source, indicator_id""",
+        f"""CREATE OR REPLACE TEMP TABLE _dq_a_slope AS
+        SELECT {SERIES}, median(({x} - (CASE WHEN logscale THEN ln(prev_v) ELSE prev_v END))
+          / (year - prev_y)) AS slope
+        FROM _dq_a1 WHERE year > prev_y GROUP BY {SERIES}""",
+        f"""CREATE OR REPLACE TEMP TABLE _dq_a2 AS
+        SELECT {SERIES}, rn, d - list_median([{nbrs}]) AS r
+        FROM (SELECT a.{SERIES.replace(", ", ", a.")}, a.rn,
+                {x.replace("value", "a.value").replace("logscale", "a.logscale")}
+                  - coalesce(s.slope, 0) * (a.year - 2000) AS d
+              FROM _dq_a1 a LEFT JOIN _dq_a_slope s USING ({SERIES}))
+        WINDOW o AS (PARTITION BY {SERIES} ORDER BY rn)""",
+        f"""CREATE OR REPLACE TEMP TABLE _dq_a_ser AS
+        SELECT {SERIES}, median(abs(r)) AS mad, avg(abs(r)) AS meanad
+        FROM _dq_a2 GROUP BY {SERIES}""",
+        f"""CREATE OR REPLACE TEMP TABLE _dq_a_hb AS
+        SELECT source, indicator_id,
+          quantile_cont(e, 0.25) AS e1, median(e) AS em, quantile_cont(e, 0.75) AS e3
+        FROM (SELECT a.source, a.indicator_id,
+                (CASE WHEN a.value / a.prev_v < i.rm THEN 1 - i.rm / (a.value / a.prev_v)
+                      ELSE (a.value / a.prev_v) / i.rm - 1 END)
+                * pow(greatest(a.prev_v, a.value), {p["hb_u"]}) AS e
+              FROM _dq_a1 a JOIN _dq_a_ind i USING (source, indicator_id)
+              WHERE a.prev_v > 0 AND a.value > 0)
+        GROUP BY source, indicator_id""",
+        f"""CREATE OR REPLACE TEMP TABLE {into} AS
+        WITH scored AS (
+          SELECT a.*, i.mean_v, i.rm, (a.value - i.mean_v) / nullif(i.sd_v, 0) AS z,
+            r.r / nullif(greatest(
+                 CASE WHEN s.mad > 0 THEN 1.4826 * s.mad ELSE 1.2533 * s.meanad END,
+                 {p["min_rel_scale"]} * CASE WHEN a.logscale THEN 1 ELSE abs(a.value - r.r) END),
+                 0) AS rz,
+            CASE WHEN a.logscale THEN exp(ln(a.value) - r.r) ELSE a.value - r.r END
+              AS rz_expected,
+            {t_in} AS h_in, {t_out} AS h_out, {t_prev} AS h_prev
+          FROM _dq_a1 a JOIN _dq_a2 r USING ({SERIES}, rn)
+          JOIN _dq_a_ser s USING ({SERIES})
+          JOIN _dq_a_ind i USING (source, indicator_id)
+          LEFT JOIN _dq_a_hb h USING (source, indicator_id)
+        ),
+        flags AS (
+          SELECT {SERIES}, year, value, qualifier, 'zscore' AS method, z AS score,
+            mean_v AS expected, {p["zscore"]} AS limit_
+          FROM scored WHERE abs(z) > {p["zscore"]}
+          UNION ALL
+          SELECT {SERIES}, year, value, qualifier, 'robust_z', rz, rz_expected, {p["robust_z"]}
+          FROM scored WHERE abs(rz) > {p["robust_z"]} AND n >= {minp}
+          UNION ALL
+          SELECT {SERIES}, year, value, qualifier, 'hb', h_in, prev_v * rm, {c}
+          FROM scored WHERE abs(h_in) > {c}
+            AND ((abs(h_out) > {c} AND sign(h_in) <> sign(h_out))
+                 OR NOT coalesce(abs(h_prev) > {c} AND sign(h_prev) <> sign(h_in), false))
+        )
+        SELECT {SERIES}, year, value, method, score, expected, annotation,
+          raw_priority * CASE WHEN annotation IS NULL THEN 1 ELSE 0.1 END AS priority
+        FROM (
+          SELECT *,
+            CASE WHEN upper(trim(qualifier)) IN {brk} THEN 'break'
+                 WHEN upper(trim(qualifier)) IN {est} THEN 'estimate'
+                 WHEN bool_and(method = 'zscore') OVER v THEN 'zscore_only' END AS annotation,
+            sum(least(abs(score) / limit_, 10)) OVER v AS raw_priority
+          FROM flags
+          WINDOW v AS (PARTITION BY {SERIES}, year)
+        )""",
+        "DROP TABLE _dq_a1; DROP TABLE _dq_a2; DROP TABLE _dq_a_ser; DROP TABLE _dq_a_hb; "
+        "DROP TABLE _dq_a_ind; DROP TABLE _dq_a_slope",
     ]
-    if w < 2:
-        offsets += [("m2", "lag", 2)]
-    lags = ",\n        ".join(
-        f"{fn}(value, {k}) OVER o AS v_{name}, {fn}(year, {k}) OVER o AS y_{name}"
-        for name, fn, k in offsets
-    )
-
-    def x(col: str) -> str:
-        return f"(CASE WHEN logscale THEN ln({col}) ELSE {col} END)"
-
-    def d(name: str) -> str:
-        return f"({x('v_' + name)} - slope * (y_{name} - 2000))"
-
-    nbrs = ", ".join(d(name) for name, _fn, k in offsets if k <= w)
-    return f"""
-    WITH w0 AS (
-      SELECT {SERIES}, year, value, qualifier,
-        count(*) OVER s AS n, min(value) OVER s > 0 AS logscale,
-        {lags}
-      FROM {meas}
-      WINDOW s AS (PARTITION BY {SERIES}), o AS (PARTITION BY {SERIES} ORDER BY year)
-    ),
-    slope AS (
-      SELECT {SERIES}, median(({x("value")} - {x("v_m1")}) / (year - y_m1)) AS slope
-      FROM w0 WHERE year > y_m1 GROUP BY {SERIES}
-    ),
-    ind AS (
-      SELECT source, indicator_id, avg(value) AS mean_v, stddev_samp(value) AS sd_v,
-        median(value / v_m1) FILTER (v_m1 > 0 AND value > 0) AS rm
-      FROM w0 GROUP BY source, indicator_id
-    ),
-    resid AS (
-      SELECT w0.*, v_m1 AS prev_v, v_m2 AS prev2_v, v_p1 AS next_v, i.mean_v, i.sd_v, i.rm,
-        {x("value")} - coalesce(s.slope, 0) * (year - 2000)
-          - list_median([{nbrs.replace("slope", "coalesce(s.slope, 0)")}]) AS r
-      FROM w0 LEFT JOIN slope s USING ({SERIES}) JOIN ind i USING (source, indicator_id)
-    ),
-    ser AS (
-      SELECT {SERIES}, median(abs(r)) AS mad, avg(abs(r)) AS meanad
-      FROM resid GROUP BY {SERIES}
-    ),
-    hbe AS (
-      SELECT source, indicator_id,
-        quantile_cont(e, 0.25) AS e1, median(e) AS em, quantile_cont(e, 0.75) AS e3
-      FROM (SELECT source, indicator_id,
-              (CASE WHEN value / prev_v < rm THEN 1 - rm / (value / prev_v)
-                    ELSE (value / prev_v) / rm - 1 END)
-              * pow(greatest(prev_v, value), {p["hb_u"]}) AS e
-            FROM resid WHERE prev_v > 0 AND value > 0)
-      GROUP BY source, indicator_id
-    ),
-    scored AS (
-      SELECT r.*, (r.value - r.mean_v) / nullif(r.sd_v, 0) AS z,
-        r.r / nullif(greatest(
-             CASE WHEN s.mad > 0 THEN 1.4826 * s.mad ELSE 1.2533 * s.meanad END,
-             {p["min_rel_scale"]}
-               * CASE WHEN r.logscale THEN 1 ELSE abs({x("r.value")} - r.r) END), 0) AS rz,
-        CASE WHEN r.logscale THEN exp(ln(r.value) - r.r) ELSE r.value - r.r END AS rz_expected,
-        {t_in} AS h_in, {t_out} AS h_out, {t_prev} AS h_prev
-      FROM resid r JOIN ser s USING ({SERIES})
-      LEFT JOIN hbe h USING (source, indicator_id)
-    ),
-    hb AS (
-      SELECT *,
-        abs(h_in) > {c} AND abs(h_out) > {c} AND sign(h_in) <> sign(h_out) AS spike,
-        abs(h_prev) > {c} AND abs(h_in) > {c} AND sign(h_prev) <> sign(h_in) AS after_spike
-      FROM scored
-    ),
-    flags AS (
-      SELECT {SERIES}, year, value, qualifier, 'zscore' AS method, z AS score,
-        mean_v AS expected, {p["zscore"]} AS limit_
-      FROM hb WHERE abs(z) > {p["zscore"]}
-      UNION ALL
-      SELECT {SERIES}, year, value, qualifier, 'robust_z', rz, rz_expected, {p["robust_z"]}
-      FROM hb WHERE abs(rz) > {p["robust_z"]} AND n >= {minp}
-      UNION ALL
-      SELECT {SERIES}, year, value, qualifier, 'hb', h_in, prev_v * rm, {c}
-      FROM hb WHERE abs(h_in) > {c}
-        AND (spike OR NOT coalesce(after_spike, false))
-    )
-    SELECT {SERIES}, year, value, method, score, expected, annotation,
-      raw_priority * CASE WHEN annotation IS NULL THEN 1 ELSE 0.1 END AS priority
-    FROM (
-      SELECT *,
-        CASE WHEN upper(trim(qualifier)) IN {brk} THEN 'break'
-             WHEN upper(trim(qualifier)) IN {est} THEN 'estimate'
-             WHEN bool_and(method = 'zscore') OVER v THEN 'zscore_only' END AS annotation,
-        sum(least(abs(score) / limit_, 10)) OVER v AS raw_priority
-      FROM flags
-      WINDOW v AS (PARTITION BY {SERIES}, year)
-    )
-    """
 
 
 def compute(
     con: duckdb.DuckDBPyConnection, meas: str, cfg: QualityConfig, into: str = TABLE
 ) -> int:
-    """Materialise the flagged values of `meas` into a temp table; returns its row count."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {anomaly_sql(meas, cfg)}")
+    """Leave the flagged values of `meas` in temp table `into`; returns its row count."""
+    for sql in anomaly_statements(meas, cfg, into):
+        con.execute(sql)
     return con.execute(f"SELECT count(*) FROM {into}").fetchone()[0]
