@@ -91,6 +91,7 @@ class SeaweedServer:
             "-master.telemetry=false",
             "-master.electionTimeout=1s",
             "-master.volumeSizeLimitMB=256",
+            "-volume.max=64",
             f"-volume.port={p['volume']}",
             f"-volume.port.grpc={p['volume_grpc']}",
             f"-filer.port={p['filer']}",
