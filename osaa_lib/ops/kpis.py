@@ -145,7 +145,7 @@ def freshness_kpi(lags: Mapping[str, float]) -> Kpi:
             "h",
             f"< {FRESHNESS_TARGET_H:g} h",
             None,
-            "no source update times (ingest manifests) found",
+            "no source file update in the period (ingest manifests)",
         )
     source, worst = max(lags.items(), key=lambda kv: kv[1])
     return Kpi(
