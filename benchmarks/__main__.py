@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ORDER = ("bench_ingest", "bench_transform", "bench_quality", "bench_notebooks")
+ORDER = ("bench_ingest", "bench_transform", "bench_quality", "bench_notebooks", "bench_lake")
 
 
 def main(argv: list[str]) -> int:
