@@ -137,6 +137,7 @@ def main() -> None:
     for prefix in ("dev/staging",):
         shutil.rmtree(OUT / "lake" / prefix, ignore_errors=True)
 
+    load = os.getloadavg()
     raw_full = _run(_raw_code(), "full", raw)
     wb_full = _run(WORKBENCH, "full", raw)
     wb_noop = _run(WORKBENCH, "noop", raw)
@@ -191,7 +192,9 @@ def main() -> None:
         f"""## Transform and publish (`bench_transform`)
 
 Command: `.venv/bin/python -m benchmarks bench_transform` (scale `full`: {raw}).
-Machine: {machine()}. Each run in its own process (imports included); peak RSS of that process.
+Machine: {machine()}; load average {load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end (the
+machine is shared: both contestants ran in the same conditions, one after the other).
+Each run in its own process (imports included); peak RSS of that process.
 master.indicators: {raw_full["extra"]["rows"]:,} rows (same count from both).
 
 {table(rows, ["run", "seconds", "ratio", "peak RSS MiB"])}
