@@ -43,6 +43,40 @@ ABOUT = {
         "script text from the data in the HTML reports."
     ),
 }
+NOTES = """## How the cases are made
+
+- **Where processes are killed.** ingest: when the temp folder of `WDICSV` appears (the child's
+  `TMPDIR` points into the workspace); transform: when the publish tokens are written, just before
+  SQLMesh applies the plan, plus 1 s (and the test checks nothing was published yet); publish:
+  when a table's temp Parquet appears; promotion: when `ops/incoming/` holds a staged file
+  (staging) or when `qa/_release.json` appears (switch). The whole process group gets SIGKILL.
+- **S3 outage.** The SeaweedFS server of `tests/s3_server.py` is SIGKILLed as soon as the first
+  published table of `osaa etl` appears in the bucket; it is restarted for the next run.
+- **Disk full.** A tmpfs is mounted over the workspace's lake (root needed; without root the case
+  is reported as skipped), filled up to 64 KiB free, and `osaa etl --force` runs on it.
+- **Corrupted state.** The SQLMesh DuckDB cache gets 8 KiB of garbage over its header, 256 KiB in
+  its middle (DuckDB only notices if those blocks are in use: the case notes whether the file was
+  set aside), or is truncated to a third; or the side files (`.osaa.json`, the SQLMesh cache
+  folder) are overwritten. The check is that the next `osaa etl` succeeds *and* `osaa sql` on the
+  cache answers, not merely that the run was skipped as up to date.
+- **Equality with the clean run.** Published tables are compared by row count and an
+  order-independent content hash (sum of DuckDB row hashes), because Parquet bytes are not stable
+  from one write to the next; files that must stay untouched (the last good landing) are compared
+  byte for byte (SHA-256). A published table that differs is one *loss*.
+- **One workspace path.** The SQLMesh fingerprint contains the landing root, so each test restores a
+  snapshot ("raw", or "clean" after one clean `osaa etl`) into the same folder; the clean run is
+  built once per session.
+- **Planted secrets** (fake): AWS key id and secret, SMTP password, webhook URL; the SMTP server
+  and the webhook point to a closed local port, so failure alerts are really attempted.
+
+## Limits
+
+- A marimo notebook as the reader during a publish is not run; notebooks read the published
+  Parquet, which the Parquet-reader case covers.
+- Without root the disk-full case is skipped (no size-limited fake file system is provided).
+- The S3 outage case interrupts the publish uploads; outages during multipart uploads and during a
+  promotion are covered by `tests/s3/test_faults.py`.
+"""
 # Defects found by this suite and fixed in the owning module (file, what, commit message).
 FIXED: list[tuple[str, str]] = [
     (
@@ -63,6 +97,14 @@ FIXED: list[tuple[str, str]] = [
         "a model that failed to evaluate (e.g. on a truncated landing Parquet) gave only "
         "'SQLMesh apply failed: Plan application failed.'; now each failed model with its own "
         "error, which names the file (case `truncated_landing_parquet_is_named`)",
+    ),
+    (
+        "osaa_lib/transform.py",
+        "a SQLMesh cache DuckDB cannot open (garbage header, truncated file) was never noticed: "
+        "`osaa etl` said 'up to date', then `osaa sql` failed and `osaa transform -m` crashed "
+        "with a traceback; now a cache DuckDB reports as damaged is moved aside "
+        "(`<db>.unreadable-<time>`, with a warning) and rebuilt from the lake (cases "
+        "`corrupted_state_is_rebuilt[database_header]`, `[database_truncated]`)",
     ),
 ]
 
@@ -132,9 +174,9 @@ def render(doc: dict, command: str) -> str:
         lines += [f"## {cat.capitalize()}", "", ABOUT.get(cat, ""), ""]
         lines += ["| case | result | s | what happened |", "|---|---|---|---|"]
         for nodeid, e in by_cat[cat]:
-            doc_line = e["details"].get("doc", "")
+            doc_line = "" if "[" in nodeid else e["details"].get("doc", "")
             what = _detail(e["details"])
-            text = f"{doc_line} — {what}" if what else doc_line
+            text = f"{doc_line} — {what}" if what and doc_line else (what or doc_line)
             lines.append(
                 f"| `{_case(nodeid)}` | {e['outcome']} | {e['seconds']:.1f} | "
                 f"{text.replace('|', '/')} |"
@@ -153,7 +195,8 @@ def render(doc: dict, command: str) -> str:
         lines.append("None.")
     lines += ["", "## Defects found and fixed", ""]
     lines += [f"- {where}: {what}" for where, what in FIXED] or ["None."]
-    return "\n".join(lines) + "\n"
+    lines += ["", NOTES]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,7 +300,8 @@ def test_bad_input(name: str, corpus_ws: Workspace, note) -> None:
     if case.kind == "error":
         assert_clean(run, 4, path.name, *case.needles)
         message = next((ln for ln in run.flat.split("failed: ")[1:]), "")
-        note("message", message.split(" error: ")[0][:300].replace(str(ws.root), "<ws>"))
+        message = re.split(r" \d\d:\d\d:\d\d | error: | WARNING ", message)[0]
+        note("message", message[:300].replace(str(ws.root), "<ws>"))
         assert sha256(landing) == before_bytes, "the last good landing was changed"
         assert table_fingerprint(landing) == before_table, "the last good landing is unreadable"
         assert manifest.read_bytes() == before_manifest
