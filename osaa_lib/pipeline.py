@@ -105,6 +105,7 @@ def run_pipeline(
         "run_id": run_id,
         "sources": list(sources or []),
     }
+    _prefetch_exports(settings, notebooks)
     for i, name in enumerate(notebooks):
         if on_start:
             on_start(name)
@@ -130,3 +131,16 @@ def run_pipeline(
 
         result.index = _write_index(settings)
     return result
+
+
+def _prefetch_exports(settings: Settings, notebooks: Sequence[str]) -> None:
+    """Export every notebook of the run at once (each export is a ~1 s `marimo` process, so
+    a fresh checkout pays it once, in parallel, instead of before each notebook)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from osaa_lib.notebooks import export_ipynb, notebook_path
+
+    paths = [notebook_path(n, settings) for n in notebooks]
+    cache = settings.state_dir / "notebooks"
+    with ThreadPoolExecutor(max_workers=len(paths) or 1) as pool:
+        list(pool.map(lambda p: export_ipynb(p, cache), paths))
