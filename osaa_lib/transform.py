@@ -159,6 +159,7 @@ def _plan_apply(
     started = time.perf_counter()
     database = database_path(settings)
     result = TransformResult(settings.target, settings.space, database, dry_run=dry_run)
+    _set_aside_if_unreadable(database)
     state = read_state(settings)
     project = discover(settings, known_years=state.get("years"))
     result.sources, result.ignored_sources = project.sources, project.ignored
@@ -199,6 +200,44 @@ def _plan_apply(
         },
     )
     return result
+
+
+DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corrupt", "checksum")
+
+
+def _set_aside_if_unreadable(database: Path) -> None:
+    """The database is a rebuildable cache: one DuckDB cannot open is moved aside and rebuilt.
+
+    Without this a damaged file is never noticed while nothing changed ("up to date"), and the
+    first real run fails inside SQLMesh. Called under the exclusive lock, so no one else has it.
+    """
+    if not database.exists():
+        return
+    import logging
+
+    import duckdb
+
+    try:
+        duckdb.connect(str(database), read_only=True).close()
+        return
+    except duckdb.Error as exc:
+        problem = " ".join(str(exc).split())
+        if not any(m in problem.lower() for m in DAMAGED):
+            return  # e.g. a lock: not damage, SQLMesh reports it
+    aside = database.with_name(f"{database.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
+    try:
+        database.rename(aside)
+        wal = Path(f"{database}.wal")
+        if wal.exists():
+            wal.rename(Path(f"{aside}.wal"))
+    except OSError as exc:
+        raise TransformError(f"{database} cannot be opened ({problem}) nor moved: {exc}") from exc
+    logging.getLogger(__name__).warning(
+        "%s cannot be opened (%s): moved to %s; rebuilding it from the lake",
+        database,
+        problem,
+        aside,
+    )
 
 
 @contextmanager
