@@ -90,4 +90,12 @@ def _publish(settings: Settings, force: bool = False) -> PublishResult:
         if con is not None:
             con.close()
     result.seconds = time.perf_counter() - started
+    from osaa_lib.ops import runs
+
+    runs.record_stage(
+        "publish",
+        seconds=round(result.seconds, 3),
+        rows_out=sum(t.rows or 0 for t in result.written) or None,
+        uploads=len(result.written),
+    )
     return result

@@ -181,6 +181,7 @@ def _plan_apply(
             return _run(settings, project, copy, state, signatures, models, True, None, result)
     result = _run(settings, project, database, state, signatures, models, False, progress, result)
     result.seconds = time.perf_counter() - started
+    _record(result)
     if models:
         handled = {name.split(".")[0] for name in result.restated}
         landing = dict(state.get("landing") or {})
@@ -237,6 +238,19 @@ def _set_aside_if_unreadable(database: Path) -> None:
         database,
         problem,
         aside,
+    )
+
+
+def _record(result: TransformResult) -> None:
+    """Stage metrics on the current run record (`osaa status`, KPIs); nothing outside the CLI."""
+    from osaa_lib.ops import runs
+
+    runs.record_stage(
+        "transform",
+        seconds=round(result.seconds, 3),
+        rows_out=sum(v for k, v in result.rows.items() if k.startswith("sources.")) or None,
+        models_computed=len(result.computed),
+        audit_warnings=len(result.audit_warnings),
     )
 
 
