@@ -263,6 +263,9 @@ def _scratch_copy(database: Path) -> Iterator[Path]:
             src = Path(f"{database}{suffix}")
             if src.exists():
                 shutil.copyfile(src, Path(f"{copy}{suffix}"))
+        cache = database.with_suffix(".cache")
+        if cache.is_dir():  # a warm SQLMesh cache makes the dry run as fast as a real plan
+            shutil.copytree(cache, copy.with_suffix(".cache"))
         yield copy
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -23,6 +23,11 @@ def _progress():
 
 
 def _show_transform(result) -> None:
+    if result.ignored_sources:
+        console.print(
+            "[yellow]landed folders of no known layout (add models/sources/<name>.py)[/yellow]: "
+            + ", ".join(result.ignored_sources)
+        )
     if result.dry_run:
         head = "[bold]dry run[/bold]: nothing was written."
         if result.skipped or not result.computed:
