@@ -60,3 +60,10 @@ quality: $(STAMP) ## Data-quality checks of the published tables (exit 7 when th
 
 health: $(STAMP) ## Morning health check: last run of every command (exit 1 if one failed)
 	$(OSAA) status
+
+.PHONY: etl transform
+etl: $(STAMP) ## Ingest, transform and publish to your staging zone (osaa etl)
+	$(OSAA) etl
+
+transform: $(STAMP) ## Plan and apply the SQLMesh models in your environment (osaa transform)
+	$(OSAA) transform
