@@ -35,7 +35,7 @@ def count(settings, sql: str) -> int:
 
 
 @pytest.mark.slow
-def test_noop_then_one_source_change_recomputes_only_that_source(fresh, tmp_path) -> None:
+def test_noop_one_source_change_and_model_selection(fresh, tmp_path) -> None:
     settings = fresh()
     first = plan_apply(settings)
     assert {"sources.sdg", "sources.wdi", "master.indicators"} <= set(first.computed)
@@ -54,6 +54,23 @@ def test_noop_then_one_source_change_recomputes_only_that_source(fresh, tmp_path
     assert written == {"sources.sdg", "master.indicators"}
     assert count(settings, "SELECT count(*) FROM master.indicators WHERE value = 42.5") == 1
 
+    # --model: only that model now; the other changed source waits for the next full run
+    add_sdg_row(settings, tmp_path, '"NEW.IND","NAM",2021,43.5,"",""')
+    wdi = tmp_path / "WDICSV.csv"
+    wdi.write_text((UPSTREAM / "wdi/WDICSV.csv").read_text().replace("11.52590439795372", "99.5"))
+    land_csv(settings, "wdi", wdi)
+    only = plan_apply(settings, models=["sources.sdg"])
+    assert "sources.sdg" in only.computed and "sources.wdi" not in only.computed
+    assert count(settings, "SELECT count(*) FROM sources.wdi WHERE value = 99.5") == 0
+    rest = plan_apply(settings)
+    assert "sources.wdi" in rest.computed and "sources.sdg" not in rest.computed
+    assert count(settings, "SELECT count(*) FROM sources.wdi WHERE value = 99.5") == 1
+
+    from osaa_lib.errors import TransformError
+
+    with pytest.raises(TransformError, match="unknown model"):
+        plan_apply(settings, models=["sources.nope"])
+
 
 @pytest.mark.slow
 def test_dry_run_writes_nothing(fresh) -> None:
@@ -64,29 +81,6 @@ def test_dry_run_writes_nothing(fresh) -> None:
     assert not database_path(settings).exists()
     assert sorted(o.key for o in open_lake(settings).list("")) == before
     assert not [p for p in settings.state_dir.rglob("*") if p.suffix in (".duckdb", ".json")]
-
-
-@pytest.mark.slow
-def test_model_selection_leaves_other_sources_for_later(fresh, tmp_path) -> None:
-    settings = fresh()
-    plan_apply(settings)
-    add_sdg_row(settings, tmp_path)
-    wdi = tmp_path / "WDICSV.csv"
-    wdi.write_text((UPSTREAM / "wdi/WDICSV.csv").read_text().replace("11.52590439795372", "99.5"))
-    land_csv(settings, "wdi", wdi)
-
-    only = plan_apply(settings, models=["sources.sdg"])
-    assert "sources.sdg" in only.computed and "sources.wdi" not in only.computed
-    assert count(settings, "SELECT count(*) FROM sources.wdi WHERE value = 99.5") == 0
-
-    rest = plan_apply(settings)
-    assert "sources.wdi" in rest.computed and "sources.sdg" not in rest.computed
-    assert count(settings, "SELECT count(*) FROM sources.wdi WHERE value = 99.5") == 1
-
-    from osaa_lib.errors import TransformError
-
-    with pytest.raises(TransformError, match="unknown model"):
-        plan_apply(settings, models=["sources.nope"])
 
 
 @pytest.mark.slow
