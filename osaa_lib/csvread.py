@@ -232,6 +232,8 @@ def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutco
         problem = STRUCTURAL.get(kind, kind.lower())
         if kind == "UNQUOTED VALUE" and _overlong(con, path, line):
             problem = STRUCTURAL["LINE SIZE OVER MAXIMUM"]
+        elif kind == "UNQUOTED VALUE" and _mixed_endings(path):
+            problem += ", or mixed CRLF and LF line endings (this file has both: re-save it)"
         counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
         if counts:
             problem += f": expected {counts.group(1)} fields, found {counts.group(2)}"
@@ -267,6 +269,14 @@ def _overlong(con: Any, path: Path, line: int) -> bool:
         fh.seek(row[0])
         window = fh.read(MAX_LINE + 1)
     return len(window) > MAX_LINE and b"\n" not in window
+
+
+def _mixed_endings(path: Path) -> bool:
+    """DuckDB reads a bare LF in a CRLF file as a stray quote or ragged row: say what it may be."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 24)
+    crlf = head.count(b"\r\n")
+    return crlf > 0 and head.count(b"\n") > crlf
 
 
 def _non_finite(con: Any, path: Path, layout: Layout) -> list[Reject]:
