@@ -162,7 +162,13 @@ def run_checks(
         ctxs: dict[str, checks.Ctx] = {}
         for i, (name, uri) in enumerate(tables.items()):
             ctx = checks.Ctx(con, cfg, name, f"_dq_t{i}", now, previous=prev.get(name, {}))
-            checks.create_views(ctx, uri)
+            try:
+                checks.create_views(ctx, uri)
+            except Exception as exc:  # noqa: BLE001 - a damaged table is named, not a trace
+                from osaa_lib.errors import LakeError
+
+                problem = " ".join(str(exc).split()).split(" LINE 1:")[0]
+                raise LakeError(f"cannot read the published table {name}: {problem}") from None
             found, cov = _table_checks(ctx, settings, lake, diffs)
             results += found
             if cov is not None:
