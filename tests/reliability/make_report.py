@@ -93,6 +93,12 @@ FIXED: list[tuple[str, str]] = [
         "(case `line_of_100_mb`)",
     ),
     (
+        "osaa_lib/csvread.py",
+        "a file mixing CRLF and LF line endings was refused as 'unterminated or stray quote' "
+        "only; the message now also names mixed line endings when the file has both "
+        "(case `mixed_crlf_and_lf_line_endings`; the file is still refused, nothing lost)",
+    ),
+    (
         "osaa_lib/transform.py",
         "a model that failed to evaluate (e.g. on a truncated landing Parquet) gave only "
         "'SQLMesh apply failed: Plan application failed.'; now each failed model with its own "
@@ -105,6 +111,12 @@ FIXED: list[tuple[str, str]] = [
         "with a traceback; now a cache DuckDB reports as damaged is moved aside "
         "(`<db>.unreadable-<time>`, with a warning) and rebuilt from the lake (cases "
         "`corrupted_state_is_rebuilt[database_header]`, `[database_truncated]`)",
+    ),
+    (
+        "osaa_lib/quality/runner.py",
+        "a truncated published Parquet crashed `osaa quality` with a DuckDB traceback ('No "
+        "magic bytes found'); now one error naming the table and file, exit 3 "
+        "(case `truncated_published_parquet_is_named_by_quality`)",
     ),
 ]
 

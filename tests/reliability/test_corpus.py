@@ -230,10 +230,7 @@ CASES: dict[str, Case] = {
         LABEL,
         (LH + '"A1","P"\n"A2","T"\r\n"A3","Q"\r\n').encode(),
         "error",
-        ("line 2", "line ending"),
-        xfail="open defect (ingest/csvread): a file mixing CRLF and LF is refused as 'line 2: "
-        "unterminated or stray quote' (DuckDB's UNQUOTED VALUE); nothing is lost, but the "
-        "problem named is wrong (it should say mixed line endings, or land the file)",
+        ("line 2", "mixed CRLF and LF line endings"),
     ),
     "label_ids_match_nothing": Case(
         LABEL, (LH + '"ZZ1","Nothing"\r\n"ZZ2","Nada"\r\n').encode(), "ok"
@@ -399,13 +396,6 @@ def test_truncated_landing_parquet_is_named(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect (quality/checks.py create_views, via runner.run_checks): a truncated "
-    "published Parquet crashes `osaa quality` with a DuckDB traceback ('No magic bytes found') "
-    "instead of one error naming the table; the quality files were being edited by their owner, "
-    "so not patched here",
-)
 def test_truncated_published_parquet_is_named_by_quality(clean_ws: Workspace, note) -> None:
     """A published table cut in half: `osaa quality` names the file instead of crashing."""
     ws = clean_ws
@@ -413,5 +403,5 @@ def test_truncated_published_parquet_is_named_by_quality(clean_ws: Workspace, no
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     run = ws.run("quality", "--no-record")
-    assert_clean(run, (1, 3, 5, 7), "sdg.parquet")
+    assert_clean(run, 3, "sdg.parquet", "cannot read the published table")
     note("quality", f"exit {run.code}: " + run.flat.split("error:")[-1].strip()[:200])
