@@ -89,7 +89,7 @@ def _(applied, result, settings):
 
 
 @app.cell
-def _(applied, data, result):
+def _(applied, data, result, settings):
     mo.Html(
         reports.toc(
             [
@@ -105,7 +105,12 @@ def _(applied, data, result):
                 ("profile", "Profile"),
             ]
         )
-        + rs.header_section(result, applied, data["environment"], data["files"])
+        + rs.header_section(
+            result,
+            notebooks.effective(applied, settings),
+            data["environment"],
+            data["files"],
+        )
     )
     return
 

@@ -397,3 +397,8 @@ def apply_controls(params: Mapping[str, Any], values: Mapping[str, Any]) -> dict
             value = [x.strip() for x in str(value).split(",") if x.strip()]
         out[name] = value
     return out
+
+
+def effective(params: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """The parameters as applied: an empty target/username shows what the environment gave."""
+    return {**params, "target": settings.target, "username": settings.username}

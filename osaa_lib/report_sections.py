@@ -75,7 +75,9 @@ def header_section(result: Any, applied: Mapping[str, Any], env: Mapping[str, An
         **dict(env),
     })  # fmt: skip
     body = verdict(result) + summary + run
-    body += "<h3>Source files</h3>" + table(files, empty="No landed source files found.")
+    body += "<h3>Source files</h3>" + table(
+        files, raw=("sha256",), empty="No landed source files found."
+    )
     return section("Run", body, "What was checked, where, with which code and data.", "run")
 
 

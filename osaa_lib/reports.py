@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -56,6 +57,8 @@ figure.chart{margin:8px 0 18px}figure.chart figcaption{color:var(--muted);font-s
 .alert{background:#fff5f5;border-left:4px solid var(--fail);padding:8px 12px;margin:10px 0}
 .ok{background:#f0fff4;border-left:4px solid var(--pass);padding:8px 12px;margin:10px 0}
 details{margin:6px 0}summary{cursor:pointer;color:var(--accent)}
+code.hash{display:inline-block;max-width:17em;word-break:break-all;font-size:11px}
+table.data td{min-width:3em}
 code,pre{font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 pre{background:#f4f5f7;padding:8px;overflow-x:auto;white-space:pre-wrap}
 nav.toc{font-size:13px;margin:6px 0 10px}nav.toc a{margin-right:12px;color:var(--accent)}
@@ -115,6 +118,9 @@ def badge(status: str | None) -> str:
     return f'<span class="badge {esc(status)}">{esc(status)}</span>'
 
 
+_STAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+
+
 def _is_num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -149,6 +155,8 @@ def table(
                 cells.append(f'<td class="num">{int(value)}</td>')
             elif _is_num(value):
                 cells.append(f'<td class="num">{fmt(value)}</td>')
+            elif isinstance(value, datetime) or (isinstance(value, str) and _STAMP.match(value)):
+                cells.append(f'<td style="white-space:nowrap">{fmt(value)}</td>')
             else:
                 cells.append(f"<td>{fmt(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
