@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks._common import ROOT, WORK, full_data, machine, table, write_section
 
-ROUNDS = 2
+ROUNDS = 3
 FILES = (
     "sdg/SDG_DATA_NATIONAL.csv",
     "sdg/SDG_LABEL.csv",
@@ -108,6 +108,7 @@ def main() -> None:
             while fh.read(1 << 24):
                 pass
     work = WORK / "ingest"
+    load_before = _load()
     contestants = (("workbench", WORKBENCH), ("raw DuckDB", RAW_DUCKDB), ("pandas", PANDAS))
     best: dict[str, dict[str, object]] = {}
     rounds: dict[str, list[float]] = {name: [] for name, _ in contestants}
@@ -167,14 +168,15 @@ def main() -> None:
 
 Command: `.venv/bin/python -m benchmarks bench_ingest` on the full-scale generated files
 (`osaa sample-data --scale full --out data/full`: {sum(sizes.values()) / 2**20:.0f} MiB of CSV).
-Machine: {machine()}; load average at the end {_load()}.
+Machine: {machine()}; load average (1/5/15 min) before {load_before}, after {_load()}.
 Each contestant runs in its own process (peak RSS = that process's ru_maxrss), {ROUNDS} rounds
 interleaved, best round reported. Seconds are inside the process (imports excluded).
 - workbench: `osaa_lib.ingest.ingest(settings, force=True)`: explicit types, reject listing,
-  SHA-256, manifests, vintage copies, atomic writes.
-- raw DuckDB: `COPY (SELECT * FROM read_csv(f, ignore_errors = true)) TO 'f.parquet'`
-  (sniffed types; `ignore_errors` because the injected bad cells abort it otherwise, and it
-  silently drops those rows).
+  SHA-256, manifests, vintage copies, atomic writes; its DuckDB connection comes from
+  `osaa_lib.db.connect` (settings default `preserve_insertion_order = false`).
+- raw DuckDB: `COPY (SELECT * FROM read_csv(f, ignore_errors = true)) TO 'f.parquet'` on a
+  default connection (sniffed types; `ignore_errors` because the injected bad cells abort
+  it otherwise, and it silently drops those rows).
 - pandas: `pd.read_csv(f, low_memory=False)` then `to_parquet` (pyarrow).
 
 {table(rows, ["contestant", "best s", "rounds s", "ratio to raw DuckDB", "peak RSS MiB"])}
