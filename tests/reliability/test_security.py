@@ -81,6 +81,25 @@ def test_hostile_source_folder_on_disk_is_refused(folder: str, empty_ws: Workspa
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("value", ["../x", "/etc/passwd", "x'; DROP TABLE t; --"])
+def test_hostile_names_in_quality_and_lineage(value: str, clean_ws: Workspace, note) -> None:
+    """Table, source and model names of quality, profile, diff and lineage: refused by name."""
+    ws = clean_ws
+    codes = {}
+    for args in (
+        ("quality", "--no-record", "-s", value),
+        ("quality", "diff", "--source", value),
+        ("profile", "-s", value),
+        ("models", "lineage", value),
+    ):
+        run = ws.cli(*args)
+        assert_clean(run, (2, 3, 5), value)
+        codes[" ".join(args[:2])] = run.code
+    note("exits", codes)
+    assert not [p for p in ws.root.rglob("*") if "passwd" in p.name or "DROP" in p.name]
+
+
+@pytest.mark.slow
 def test_hostile_model_names_and_filters(clean_ws: Workspace, reference: Reference, note) -> None:
     """Model names, export filters and formats carrying SQL are refused; the database is intact."""
     ws = clean_ws
