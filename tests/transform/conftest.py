@@ -1,4 +1,4 @@
-"""A project built once per module on the publishers' sample files, in a temp lake."""
+"""A project built once per session on the publishers' sample files, in a temp lake."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Sample files landed, transformed and published for dev_alice (read-only for tests)."""
     from osaa_lib.publish import publish
