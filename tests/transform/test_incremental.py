@@ -161,3 +161,21 @@ def test_two_machines_on_one_lake_keep_their_own_state(tmp_path) -> None:
             path.unlink()
     assert plan_apply(one).computed
     assert count(one, "SELECT count(*) FROM master.indicators") == expected
+
+
+@pytest.mark.slow
+def test_prod_has_its_own_cache_and_publishes_under_prod_staging(tmp_path) -> None:
+    from tests.transform.landing import land_samples
+
+    prod = make(tmp_path, "alice", target="prod")
+    land_samples(prod)
+    plan_apply(prod)
+    keys = {t.key for t in publish(prod).written}
+    assert keys == {
+        "prod/staging/master/indicators.parquet",
+        "prod/staging/sources/opri.parquet",
+        "prod/staging/sources/sdg.parquet",
+        "prod/staging/sources/wdi.parquet",
+    }
+    assert database_path(prod).name == "prod__prod.duckdb"
+    assert not open_lake(prod).list("dev")
