@@ -116,6 +116,16 @@ def register(app: typer.Typer) -> None:
             + (f" ({', '.join(t.model for t in written)})" if written else "")
         )
         console.print(f"etl finished in {result.seconds:.1f} s")
+        failed = list(getattr(result.ingest, "failed", []) or [])
+        if failed:
+            from osaa_lib.errors import IngestError
+
+            for f in failed:
+                console.print(f"[bold red]ingest failed:[/bold red] {escape(f.error or f.path)}")
+            raise IngestError(
+                f"{len(failed)} file(s) failed to ingest; transform and publish used the last "
+                "good landing of those sources"
+            )
 
     models_app = typer.Typer(
         help="Look at the SQLMesh models: list, validate, lineage.", no_args_is_help=True

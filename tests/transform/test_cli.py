@@ -150,3 +150,11 @@ def test_etl_ingests_the_committed_sample_and_publishes(make_settings) -> None:
     again = osaa(settings, "etl")
     assert again.exit_code == 0 and "up to date" in again.output
     assert "0 table(s) written" in again.output
+
+    sdg_key = "dev/staging/dev_tester/sources/sdg.parquet"
+    before = open_lake(settings).checksum(sdg_key)
+    (settings.raw_dir / "sdg" / "SDG_DATA_NATIONAL.csv").write_text("not,the,header\n1,2,3\n")
+    broken = osaa(settings, "etl")
+    assert broken.exit_code == 4, broken.output
+    assert "last good landing" in broken.output
+    assert open_lake(settings).checksum(sdg_key) == before
