@@ -159,7 +159,7 @@ def _plan_apply(
     started = time.perf_counter()
     database = database_path(settings)
     result = TransformResult(settings.target, settings.space, database, dry_run=dry_run)
-    _set_aside_if_unreadable(database)
+    _set_aside_if_unreadable(settings, database)
     state = read_state(settings)
     project = discover(settings, known_years=state.get("years"))
     result.sources, result.ignored_sources = project.sources, project.ignored
@@ -206,7 +206,7 @@ def _plan_apply(
 DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corrupt", "checksum")
 
 
-def _set_aside_if_unreadable(database: Path) -> None:
+def _set_aside_if_unreadable(settings: Settings, database: Path) -> None:
     """The database is a rebuildable cache: one DuckDB cannot open is moved aside and rebuilt.
 
     Without this a damaged file is never noticed while nothing changed ("up to date"), and the
@@ -218,8 +218,10 @@ def _set_aside_if_unreadable(database: Path) -> None:
 
     import duckdb
 
+    from osaa_lib.db import connect
+
     try:
-        duckdb.connect(str(database), read_only=True).close()
+        connect(settings, database, read_only=True).close()
         return
     except duckdb.Error as exc:
         problem = " ".join(str(exc).split())
