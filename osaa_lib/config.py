@@ -79,6 +79,7 @@ class Settings:
     state_dir: Path = Path("data/state")
     reports_dir: Path = Path("reports")
     log_dir: Path = Path("logs")
+    quality_config: Path = Path("quality.toml")
     backup_root: str = ""
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
@@ -235,6 +236,7 @@ def load_settings(
         state_dir=local("OSAA_STATE_DIR", "data/state"),
         reports_dir=local("OSAA_REPORTS_DIR", "reports"),
         log_dir=local("OSAA_LOG_DIR", "logs"),
+        quality_config=local("OSAA_QUALITY_CONFIG", "quality.toml"),
         backup_root=backup_root,
         s3_bucket=bucket,
         s3_endpoint_url=endpoint,

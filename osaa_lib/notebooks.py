@@ -154,6 +154,7 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         "OSAA_STATE_DIR": str(s.state_dir),
         "OSAA_REPORTS_DIR": str(s.reports_dir),
         "OSAA_LOG_DIR": str(s.log_dir),
+        "OSAA_QUALITY_CONFIG": str(s.quality_config),
         "OSAA_BACKUP_ROOT": s.backup_root,
         "AWS_DEFAULT_REGION": s.aws_region,
         "OSAA_ALLOW_PROD_PROMOTION": "true" if s.allow_prod_promotion else "false",

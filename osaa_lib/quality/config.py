@@ -103,9 +103,9 @@ def _validate_check(where: str, name: str, body: Any) -> dict[str, Any]:
 
 
 def load_config(settings: Settings | None = None, path: Path | None = None) -> QualityConfig:
-    """Read `quality.toml` (the project's, unless a path is given); defaults when absent."""
+    """Read the thresholds file (settings.quality_config, unless a path is given)."""
     if path is None:
-        path = (settings.project_dir if settings else Path.cwd()) / "quality.toml"
+        path = settings.quality_config if settings else Path.cwd() / "quality.toml"
     cfg = QualityConfig(path=path)
     if not path.is_file():
         cfg.checks = {name: {"severity": "warn", "threshold": 0} for name in CHECKS}

@@ -53,7 +53,8 @@ def test_run_pipeline_runs_every_notebook_and_exits_by_the_gate(piped) -> None:
     assert [n["notebook"] for n in summary["notebooks"]] == ["ingest", "transform",
                                                              "quality_report"]  # fmt: skip
     assert all(n["ok"] for n in summary["notebooks"]), summary
-    assert result.exit_code == (7 if summary["gate_failed"] else 0), result.output
+    # the shipped sample's planted defects are warnings: the scheduled run succeeds
+    assert not summary["gate_failed"] and result.exit_code == 0, result.output
     for name in ("ingest", "transform", "quality_report"):
         html = (run_dir / f"{name}.html").read_text()
         assert (run_dir / f"{name}.ipynb").exists()

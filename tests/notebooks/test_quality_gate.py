@@ -9,7 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from osaa_lib.cli import app
+from tests.conftest import REPO
 from tests.notebooks.conftest import module_settings, not_blank
+from tests.quality.conftest import STRICT_MASTER
 from tests.quality.synth import make_master
 
 pytestmark = pytest.mark.slow
@@ -23,7 +25,10 @@ def gated(tmp_path_factory: pytest.TempPathFactory):
     master = Path(settings.lake_root) / settings.staging_prefix / "master" / "indicators.parquet"
     master.parent.mkdir(parents=True)
     planted = make_master(master)
+    strict = root / "quality.toml"  # the project's thresholds, master duplicates blocking
+    strict.write_text((REPO / "quality.toml").read_text() + STRICT_MASTER)
     env = {k: str(v) for k, v in {
+        "OSAA_QUALITY_CONFIG": strict,
         "OSAA_PROJECT_DIR": settings.project_dir, "OSAA_LAKE": settings.lake_root,
         "OSAA_RAW_DIR": settings.raw_dir, "OSAA_STATE_DIR": settings.state_dir,
         "OSAA_REPORTS_DIR": settings.reports_dir, "OSAA_LOG_DIR": settings.log_dir,

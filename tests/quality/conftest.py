@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from osaa_lib.config import Settings
+from tests.conftest import REPO
 from tests.quality.synth import Planted, make_master
 
 
@@ -33,6 +34,22 @@ def publish(settings: Settings, folder: Path) -> None:
     (base / "sources").mkdir(parents=True, exist_ok=True)
     shutil.copy(folder / "master.parquet", base / "master" / "indicators.parquet")
     shutil.copy(folder / "sdg.parquet", base / "sources" / "sdg.parquet")
+
+
+STRICT_MASTER = '\n[source.master.duplicates]\nseverity = "error"\n'
+
+
+@pytest.fixture(scope="session")
+def strict_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's thresholds plus one per-source override: duplicates in master block."""
+    path = tmp_path_factory.mktemp("qconfig") / "quality.toml"
+    path.write_text((REPO / "quality.toml").read_text() + STRICT_MASTER)
+    return path
+
+
+@pytest.fixture
+def settings(make_settings, strict_config: Path) -> Settings:
+    return make_settings({"OSAA_QUALITY_CONFIG": str(strict_config)})
 
 
 @pytest.fixture

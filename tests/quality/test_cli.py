@@ -15,8 +15,9 @@ from tests.quality.conftest import publish
 
 
 @pytest.fixture
-def cli_env(tmp_path, monkeypatch, synth):
+def cli_env(tmp_path, monkeypatch, synth, strict_config):
     env = {
+        "OSAA_QUALITY_CONFIG": str(strict_config),
         "OSAA_PROJECT_DIR": str(REPO),
         "OSAA_LAKE": str(tmp_path / "lake"),
         "OSAA_STATE_DIR": str(tmp_path / "state"),

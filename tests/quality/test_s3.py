@@ -14,9 +14,9 @@ from osaa_lib.quality.inputs import master_key
 pytestmark = pytest.mark.s3
 
 
-def test_checks_and_history_on_s3(s3_settings, synth):
+def test_checks_and_history_on_s3(s3_settings, synth, strict_config):
     folder, planted = synth
-    s = s3_settings()
+    s = s3_settings({"OSAA_QUALITY_CONFIG": str(strict_config)})
     lake = open_lake(s)
     lake.put_file(folder / "master.parquet", master_key(s))
     lake.put_file(folder / "sdg.parquet", join(s.staging_prefix, "sources", "sdg.parquet"))

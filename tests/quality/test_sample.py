@@ -103,7 +103,8 @@ def test_exact_counts(pipeline):
     assert fresh.status == "warn" and fresh.metric == NOW.year - stale["latest_year"]
     total = sum(r.check("duplicates", s).failing_count for s in ("sdg", "opri", "wdi"))
     assert r.check("duplicates", "master").failing_count == total
-    assert r.check("duplicates", "master").status == "fail" and r.gate_failed
+    # the shipped thresholds: the sample's planted defects warn, nothing stops publication
+    assert r.check("duplicates", "master").status == "warn" and not r.gate_failed
 
 
 def test_anomaly_accuracy_on_injected_outliers(pipeline):
