@@ -47,10 +47,7 @@ def _(force, run_id, sources, target, username):
 @app.cell
 def _(controls, params, run_button):
     mo.stop(mo.running_in_notebook() and not run_button.value, mo.md("Press **Ingest** to run."))
-    applied = (
-        notebooks.apply_controls(params, controls.value) if mo.running_in_notebook() else params
-    )
-    settings = notebooks.notebook_settings(applied)
+    applied, settings = notebooks.applied_settings(params, controls.value)
     return applied, settings
 
 

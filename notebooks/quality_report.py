@@ -55,10 +55,7 @@ def _(history_runs, run_id, sources, target, top_anomalies, username):
 
 @app.cell
 def _(controls, params):
-    applied = (
-        notebooks.apply_controls(params, controls.value) if mo.running_in_notebook() else params
-    )
-    settings = notebooks.notebook_settings(applied)
+    applied, settings = notebooks.applied_settings(params, controls.value)
     return applied, settings
 
 

@@ -400,6 +400,17 @@ def apply_controls(params: Mapping[str, Any], values: Mapping[str, Any]) -> dict
     return out
 
 
+def applied_settings(
+    params: Mapping[str, Any], control_values: Mapping[str, Any]
+) -> tuple[dict[str, Any], Settings]:
+    """What a run uses: in the editor the controls win; as a script or under papermill the
+    parameters (parsed or injected) do. Every notebook applies them the same way."""
+    import marimo as mo
+
+    applied = apply_controls(params, control_values) if mo.running_in_notebook() else dict(params)
+    return applied, notebook_settings(applied)
+
+
 def effective(params: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     """The parameters as applied: an empty target/username shows what the environment gave."""
     return {**params, "target": settings.target, "username": settings.username}
