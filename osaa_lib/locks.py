@@ -66,7 +66,7 @@ def hold(
                         f"{path.with_suffix('')} is busy: {describe(holder(path))}. "
                         "Wait for it to finish, or rerun with --wait."
                     ) from None
-                time.sleep(0.2)
+                time.sleep(0.05)
         if shared:
             yield path
             return
