@@ -36,7 +36,7 @@ test-fast: $(STAMP) ## Tests without the slow, S3 and browser ones
 	$(BIN)/pytest -q -m "not slow and not s3 and not browser and not reliability"
 
 test-s3: $(STAMP) ## The S3 suite alone, against a SeaweedFS server started by the tests
-	$(BIN)/pytest -q tests/s3
+	$(BIN)/pytest -q -m s3
 
 test-reliability: $(STAMP) system-deps ## The reliability and security suite alone
 	$(BIN)/pytest -q -m reliability tests/reliability

@@ -41,7 +41,7 @@ def _settings(endpoint: str, prefix: str, work: Path):  # noqa: ANN202
 
 def _seed(settings, lake) -> tuple[int, int]:  # noqa: ANN001
     """Six landing files and four published tables of realistic width, ~100 MiB in all."""
-    from osaa_lib.lake_sync import shared_connection
+    from osaa_lib.lake.sync import shared_connection
 
     con = shared_connection(settings)
     plan = [(f"dev/landing/src{i}/DATA_NATIONAL.parquet", 1_500_000) for i in range(3)]
@@ -60,9 +60,9 @@ def _seed(settings, lake) -> tuple[int, int]:  # noqa: ANN001
 
 
 def main() -> None:
-    from osaa_lib.backup import backup, dr_test
     from osaa_lib.lake import open_lake
-    from osaa_lib.promote import promote
+    from osaa_lib.lake.backup import backup, dr_test
+    from osaa_lib.lake.promote import promote
     from tests.s3_server import SeaweedServer, find_weed
 
     work = WORK / "lake"

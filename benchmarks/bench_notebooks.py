@@ -45,11 +45,13 @@ def _direct(settings) -> dict[str, float]:
     """The notebooks' library calls, report included, without notebooks: seconds per stage."""
     import time
 
-    from osaa_lib import report_data, report_sections, reports
+    from osaa_lib import reports
     from osaa_lib.ingest import ingest
-    from osaa_lib.publish import publish
     from osaa_lib.quality import run_checks
+    from osaa_lib.reports import data as report_data
+    from osaa_lib.reports import sections as report_sections
     from osaa_lib.transform import plan_apply
+    from osaa_lib.transform.publish import publish
 
     out: dict[str, float] = {}
     start = time.perf_counter()

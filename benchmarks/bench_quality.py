@@ -40,7 +40,7 @@ def published(scale: str):
     """Settings whose staging zone holds the published tables of the generated data."""
     from osaa_lib import transform
     from osaa_lib.lake import open_lake
-    from osaa_lib.quality.inputs import master_key
+    from osaa_lib.lake.keys import master_key
 
     raw = full_data(scale) if scale != "small" else ROOT / "data" / "raw"
     base = WORK / f"quality-{scale}"
@@ -107,7 +107,7 @@ def raw_queries(tables: dict[str, str], cfg) -> list[str]:
 def run_raw(settings, tables: dict[str, str]) -> None:
     from osaa_lib.db import connect
     from osaa_lib.quality.config import load_config
-    from osaa_lib.reference import countries
+    from osaa_lib.transform.reference import countries
 
     con = connect(settings)
     ref_arrow = countries()  # noqa: F841 - read by DuckDB's replacement scan

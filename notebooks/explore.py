@@ -6,7 +6,8 @@ app = marimo.App(width="medium", app_title="Indicator explorer")
 with app.setup:
     import marimo as mo
 
-    from osaa_lib import explore, notebooks, reports
+    from osaa_lib import notebooks, reports
+    from osaa_lib.notebooks import explore
 
 
 @app.cell

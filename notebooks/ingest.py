@@ -7,7 +7,7 @@ with app.setup:
     import marimo as mo
 
     from osaa_lib import notebooks, reports
-    from osaa_lib import report_sections as rs
+    from osaa_lib.reports import sections as rs
 
 
 @app.cell

@@ -7,7 +7,7 @@ with app.setup:
     import marimo as mo
 
     from osaa_lib import notebooks, reports
-    from osaa_lib import report_data as rd
+    from osaa_lib.reports import data as rd
 
 
 @app.cell
@@ -71,7 +71,7 @@ def _(applied, settings):
 
 @app.cell
 def _(applied, plan, settings):
-    from osaa_lib.publish import publish
+    from osaa_lib.transform.publish import publish
 
     published = None if applied["dry_run"] else publish(settings)
     notebooks.emit(computed=plan.computed, rows=plan.rows, published=reports.jsonable(published))

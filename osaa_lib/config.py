@@ -113,27 +113,29 @@ class Settings:
     @property
     def staging_prefix(self) -> str:
         """Dev users publish into a space of their own; qa and prod have one shared staging."""
-        if self.target == "dev":
-            return f"dev/staging/dev_{self.username}"
-        return f"{self.target}/staging"
+        from osaa_lib.lake import keys
+
+        return keys.staging_prefix(self.target, self.username)
 
     @property
     def landing_prefix(self) -> str:
-        return f"{self.target}/landing"
+        from osaa_lib.lake import keys
+
+        return keys.landing_prefix(self.target)
 
     @property
     def space(self) -> str:
         """Whose work this is: `dev_<username>` in dev, else the target itself."""
-        return f"dev_{self.username}" if self.target == "dev" else self.target
+        from osaa_lib.lake import keys
+
+        return keys.space(self.target, self.username)
 
     @property
     def history_prefix(self) -> str:
         """Where quality results of this space accumulate, run after run."""
-        return (
-            f"{self.target}/history/{self.space}"
-            if self.target == "dev"
-            else f"{self.target}/history"
-        )
+        from osaa_lib.lake import keys
+
+        return keys.history_prefix(self.target, self.username)
 
     @property
     def sqlmesh_dir(self) -> Path:

@@ -1,11 +1,11 @@
 """Config for running this project with the plain `sqlmesh` CLI from inside sqlMesh/.
 
-The workbench never uses this file: `osaa_lib.sqlmesh_project.build_config` builds the same
+The workbench never uses this file: `osaa_lib.transform.project.build_config` builds the same
 config in memory from the settings (environment / .env), so no path or secret is written here.
 """
 
 from osaa_lib.config import load_settings
-from osaa_lib.sqlmesh_project import build_config, discover
+from osaa_lib.transform.project import build_config, discover
 
 _settings = load_settings()
 config = build_config(_settings, discover(_settings))

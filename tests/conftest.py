@@ -16,23 +16,37 @@ REPO = Path(__file__).resolve().parents[1]
 UPSTREAM_SAMPLES = REPO.parent / "shared" / "data" / "upstream-samples"
 
 
+def settings_at(root: Path, **env: str) -> Settings:
+    """Settings whose lake, raw, state, reports and logs all live under `root`.
+
+    A plain function, so session- and module-scoped fixtures share it with per-test ones;
+    `env` overrides any variable (`USERNAME="alice"`, `TARGET="qa"`, `OSAA_LAKE="s3://..."`).
+    """
+    return load_settings(environ=environment_at(root, **env), dotenv=root / "no.env")
+
+
+def environment_at(root: Path, **env: str) -> dict[str, str]:
+    """The environment of `settings_at`, for tests that start the CLI as a child process."""
+    return {
+        "OSAA_PROJECT_DIR": str(REPO),
+        "OSAA_LAKE": str(root / "lake"),
+        "OSAA_RAW_DIR": str(root / "raw"),
+        "OSAA_STATE_DIR": str(root / "state"),
+        "OSAA_REPORTS_DIR": str(root / "reports"),
+        "OSAA_LOG_DIR": str(root / "logs"),
+        "USERNAME": "tester",
+        "TARGET": "dev",
+        **env,
+    }
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings whose lake, raw, state, reports and logs all live in this test's temp folder."""
+    """`settings_at` on this test's temp folder; keyword overrides go to `load_settings`."""
 
     def _make(env: dict[str, str] | None = None, **overrides: object) -> Settings:
-        base = {
-            "OSAA_PROJECT_DIR": str(REPO),
-            "OSAA_LAKE": str(tmp_path / "lake"),
-            "OSAA_RAW_DIR": str(tmp_path / "raw"),
-            "OSAA_STATE_DIR": str(tmp_path / "state"),
-            "OSAA_REPORTS_DIR": str(tmp_path / "reports"),
-            "OSAA_LOG_DIR": str(tmp_path / "logs"),
-            "USERNAME": "tester",
-            "TARGET": "dev",
-        }
-        base.update(env or {})
-        return load_settings(environ=base, dotenv=tmp_path / "no.env", **overrides)
+        environ = environment_at(tmp_path, **(env or {}))
+        return load_settings(environ=environ, dotenv=tmp_path / "no.env", **overrides)
 
     return _make
 

@@ -1,5 +1,5 @@
 """`osaa promote`, `backup`, `backups list`, `restore`, `dr-test`, `storage-report`: thin layers
-over osaa_lib.promote, osaa_lib.backup and osaa_lib.storage."""
+over osaa_lib.lake.promote, osaa_lib.lake.backup and osaa_lib.lake.storage."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _progress() -> Iterator[object]:
 
 
 def _size(n: int) -> str:
-    from osaa_lib.storage import human
+    from osaa_lib.lake.storage import human
 
     return human(n)
 
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Promote landing and published tables one step (dev -> qa -> prod), backed up and
         verified; prod also needs OSAA_ALLOW_PROD_PROMOTION=true and --yes."""
-        from osaa_lib.promote import promote
+        from osaa_lib.lake.promote import promote
 
         s = settings(ctx)
         with _progress() as progress:
@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         env: str = typer.Option(None, "--env", help="Environment to back up (default: target)"),
     ) -> None:
         """Copy everything an environment holds into a new, verified, timestamped backup."""
-        from osaa_lib.backup import backup
+        from osaa_lib.lake.backup import backup
 
         s = settings(ctx)
         with _progress() as progress:
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         env: str = typer.Option(None, "--env", help="Only backups of this environment"),
     ) -> None:
         """Complete backups, newest first (exit 1 when there are none)."""
-        from osaa_lib.backup import list_backups
+        from osaa_lib.lake.backup import list_backups
 
         s = settings(ctx)
         found = list_backups(s, env=env.lower() if env else None)
@@ -154,7 +154,7 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="List what would be deleted"),
     ) -> None:
         """Delete all but the newest --keep backups of each environment."""
-        from osaa_lib.backup import prune_backups
+        from osaa_lib.lake.backup import prune_backups
 
         res = prune_backups(settings(ctx), keep, env=env.lower() if env else None, dry_run=dry_run)
         for b in res.removed:
@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", help="Confirm a restore into prod"),
     ) -> None:
         """Make an environment's landing and staging what a backup holds (backing it up first)."""
-        from osaa_lib.backup import restore
+        from osaa_lib.lake.backup import restore
 
         s = settings(ctx)
         with _progress() as progress:
@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
     def dr_test_cmd(ctx: typer.Context) -> None:
         """Quarterly drill: restore the latest prod backup to a scratch prefix, verify, clean up;
         exit 8 when anything does not match."""
-        from osaa_lib.backup import dr_test
+        from osaa_lib.lake.backup import dr_test
 
         s = settings(ctx)
         with _progress() as progress:
@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Bytes and objects per environment, zone and source; growth from recorded snapshots;
         HTML with a chart in the reports folder."""
-        from osaa_lib.storage import storage_report
+        from osaa_lib.lake.storage import storage_report
 
         s = settings(ctx)
         res = storage_report(s, monthly=monthly)

@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
     @guarded
     def models_list(ctx: typer.Context) -> None:
         """Every model with its kind, columns and upstream models."""
-        from osaa_lib.lineage import list_models
+        from osaa_lib.transform.lineage import list_models
 
         table = Table("model", "kind", "columns", "upstream")
         for info in list_models(settings(ctx)):
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Render every model (DuckDB and Spark), run the unit tests, audit the built tables."""
         from osaa_lib.errors import TransformError
-        from osaa_lib.lineage import validate
+        from osaa_lib.transform.lineage import validate
 
         result = validate(settings(ctx), wait=wait)
         console.print(f"rendered {len(result.rendered)} model(s) for duckdb and spark")
@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Argument(None, help="A model such as sources.sdg (default: all)."),
     ) -> None:
         """Upstream and downstream models as a tree, and an HTML diagram in reports/."""
-        from osaa_lib.lineage import lineage
+        from osaa_lib.transform.lineage import lineage
 
         result = lineage(settings(ctx), model)
         console.print(escape(result.tree()))
@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
         write: bool = typer.Option(False, "--write", help="Allow statements that change data."),
     ) -> None:
         """Run SQL on your project database (read-only unless --write), e.g. the runbook's."""
-        from osaa_lib.query import run_sql
+        from osaa_lib.transform.query import run_sql
 
         s = settings(ctx)
         if query:
@@ -218,7 +218,7 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
     ) -> None:
         """Export one model (optionally filtered) to a CSV or Parquet file."""
-        from osaa_lib.query import export
+        from osaa_lib.transform.query import export
 
         result = export(settings(ctx), model, output, fmt, where=where, overwrite=overwrite)
         console.print(f"wrote {result.rows:,} row(s) of {result.model} to {result.output}")
@@ -239,7 +239,7 @@ def _print_rows(result, limit: int = 200) -> None:
 def _shell(s, write: bool) -> None:
     """A minimal duckdb_cli: statements end with ';', `.quit` or Ctrl-D leaves."""
     from osaa_lib.errors import OsaaError
-    from osaa_lib.query import run_sql
+    from osaa_lib.transform.query import run_sql
 
     mode = "read-write" if write else "read-only"
     console.print(f"osaa sql ({mode}) on {s.space}: end statements with ';', .quit to leave")

@@ -124,7 +124,7 @@ def pipeline_stages() -> tuple[list[tuple[str, Callable[[Settings], Any]]], list
     wanted = [
         ("ingest", [("osaa_lib.ingest", "ingest")]),
         ("transform", [("osaa_lib.transform", "plan_apply")]),
-        ("publish", [("osaa_lib.publish", "publish"), ("osaa_lib.transform", "publish")]),
+        ("publish", [("osaa_lib.transform.publish", "publish"), ("osaa_lib.transform", "publish")]),
         ("quality", [("osaa_lib.quality", "run_checks")]),
     ]
     found: list[tuple[str, Callable[[Settings], Any]]] = []

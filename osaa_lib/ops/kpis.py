@@ -249,10 +249,10 @@ def compute(
 def completeness_of(settings: Settings) -> dict[str, float]:
     """Percent non-null of each critical field of the published master.indicators ({} if none)."""
     from osaa_lib.db import connect
-    from osaa_lib.lake import open_lake
+    from osaa_lib.lake import keys, open_lake
 
     lake = open_lake(settings)
-    key = f"{settings.staging_prefix}/master/indicators.parquet"
+    key = keys.master_key(settings)
     if not lake.exists(key):
         return {}
     uri = lake.uri(key).replace("'", "''")

@@ -182,7 +182,9 @@ def new_run_id(moment: datetime | None = None) -> str:
 
 
 def run_key(run_id: str, start: str) -> str:
-    return f"{RUNS_PREFIX}/{parse_time(start):%Y-%m-%d}/{run_id}.json"
+    from osaa_lib.lake import keys
+
+    return keys.run_key(run_id, f"{parse_time(start):%Y-%m-%d}")
 
 
 def current() -> RunRecord | None:

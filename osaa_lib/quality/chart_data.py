@@ -1,5 +1,5 @@
-"""Small aggregated tables for `osaa_lib.charts`, computed in DuckDB from the published Parquet
-or from a QualityResult, so no chart ever carries more than a few thousand points."""
+"""Small aggregated tables for `osaa_lib.reports.charts`, computed in DuckDB from the published
+Parquet or from a QualityResult, so no chart ever carries more than a few thousand points."""
 
 from __future__ import annotations
 

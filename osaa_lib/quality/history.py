@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
-from osaa_lib.lake import Lake, join, open_lake
+from osaa_lib.lake import Lake, keys, open_lake
 
 if TYPE_CHECKING:
     import duckdb
@@ -104,7 +104,7 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def table_key(settings: Settings, table: str, run_id: str) -> str:
-    return join(settings.history_prefix, table, f"{run_id}.parquet")
+    return keys.history_key(settings, table, run_id)
 
 
 def _columns(table: str) -> str:
@@ -117,7 +117,7 @@ def _empty_select(table: str) -> str:
 
 
 def _files(lake: Lake, settings: Settings, table: str) -> list[str]:
-    prefix = join(settings.history_prefix, table)
+    prefix = keys.history_table_prefix(settings, table)
     return [o.key for o in lake.list(prefix) if o.key.endswith(".parquet")]
 
 

@@ -13,13 +13,10 @@ from typing import Any
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError, OsaaError
 from osaa_lib.lake import Lake, join
+from osaa_lib.lake.keys import master_key
 
 log = logging.getLogger(__name__)
 MASTER = "master"
-
-
-def master_key(settings: Settings) -> str:
-    return join(settings.staging_prefix, "master", "indicators.parquet")
 
 
 def source_keys(settings: Settings, lake: Lake) -> dict[str, str]:

@@ -21,7 +21,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, uri: str | None = None) -> st
     if uri:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {REF} AS SELECT * FROM read_parquet({lit(uri)})")
     else:
-        from osaa_lib.reference import countries
+        from osaa_lib.transform.reference import countries
 
         arrow = countries()  # noqa: F841 - read by DuckDB's replacement scan
         con.execute(f"CREATE OR REPLACE TEMP TABLE {REF} AS SELECT * FROM arrow")

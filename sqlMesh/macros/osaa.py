@@ -1,6 +1,6 @@
 """Macros shared by the models: where landed files live, and which sources exist.
 
-Every value comes from config variables that `osaa_lib.sqlmesh_project.build_config` computes
+Every value comes from config variables that `osaa_lib.transform.project.build_config` computes
 from the settings, so no model holds a path and one project serves every environment.
 """
 

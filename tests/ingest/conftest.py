@@ -8,24 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from osaa_lib.config import Settings, load_settings
+from osaa_lib.config import Settings
 from osaa_lib.ingest import IngestResult, ingest
+from tests.conftest import settings_at
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def settings_at(root: Path) -> Settings:
-    env = {
-        "OSAA_PROJECT_DIR": str(REPO),
-        "OSAA_LAKE": str(root / "lake"),
-        "OSAA_RAW_DIR": str(root / "raw"),
-        "OSAA_STATE_DIR": str(root / "state"),
-        "OSAA_REPORTS_DIR": str(root / "reports"),
-        "OSAA_LOG_DIR": str(root / "logs"),
-        "USERNAME": "tester",
-        "TARGET": "dev",
-    }
-    return load_settings(environ=env, dotenv=root / "no.env")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from osaa_lib.config import Settings
-from osaa_lib.ingest import ingest, landing_key, list_vintages, read_manifests
+from osaa_lib.ingest import ingest, list_vintages, read_manifests
 from osaa_lib.lake import open_lake
+from osaa_lib.lake.keys import landing_key
 from tests.ingest.conftest import REPO
 
 pytestmark = [pytest.mark.s3]

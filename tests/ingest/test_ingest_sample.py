@@ -8,8 +8,9 @@ import duckdb
 import pytest
 
 from osaa_lib.config import Settings
-from osaa_lib.ingest import IngestResult, landing_key, read_manifests, read_rejects
+from osaa_lib.ingest import IngestResult, read_manifests, read_rejects
 from osaa_lib.lake import open_lake
+from osaa_lib.lake.keys import landing_key
 from tests.ingest.conftest import REPO
 
 DEFECTS = json.loads((REPO / "data" / "raw" / "defects.json").read_text())

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from osaa_lib.config import Settings
-from osaa_lib.ingest import ingest, landing_key, read_manifests
+from osaa_lib.ingest import ingest, read_manifests
 from osaa_lib.lake import open_lake
+from osaa_lib.lake.keys import landing_key
 
 GOOD = 'indicator_id,country_id,year,value,magnitude,qualifier\r\n"A","KEN",2001,1.5,"",""\r\n'
 HEAD = b'indicator_id,country_id,year,value,magnitude,qualifier\r\n"A","KEN",2001,1.5,"",""\r\n'

@@ -10,8 +10,9 @@ import pytest
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import ConfigError, IngestError
-from osaa_lib.ingest import ingest, landing_key, read_manifests, read_rejects
+from osaa_lib.ingest import ingest, read_manifests, read_rejects
 from osaa_lib.lake import open_lake
+from osaa_lib.lake.keys import landing_key
 from tests.conftest import UPSTREAM_SAMPLES
 
 UIS_HEADER = "indicator_id,country_id,year,value,magnitude,qualifier"
@@ -137,7 +138,7 @@ def test_unparseable_cells_are_reported_not_silently_nulled(
 def test_a_column_of_the_wrong_type_fails_the_file(
     settings: Settings, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from osaa_lib import csvread
+    from osaa_lib.ingest import csvread
 
     monkeypatch.setattr(csvread, "MAX_REJECTS", 5)
     body = "".join(f'"A","KEN",{2000 + i},n{i},"",""\n' for i in range(10))

@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 
 from osaa_lib.config import Settings
-from osaa_lib.ingest import ingest, landing_key, list_vintages, read_manifests
+from osaa_lib.ingest import ingest, list_vintages, read_manifests
 from osaa_lib.lake import open_lake
+from osaa_lib.lake.keys import landing_key
 
 HEADER = "indicator_id,country_id,year,value,magnitude,qualifier\n"
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from osaa_lib.config import Settings, load_settings
-
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 CHROMIUM_FLAGS = [
@@ -26,22 +24,6 @@ CHROMIUM_FLAGS = [
     "--proxy-server=127.0.0.1:9",
     "--hide-scrollbars",
 ]
-
-
-def module_settings(root: Path, **env: str) -> Settings:
-    """Like conftest's make_settings, for module-scoped fixtures that share executed runs."""
-    base = {
-        "OSAA_PROJECT_DIR": str(REPO),
-        "OSAA_LAKE": str(root / "lake"),
-        "OSAA_RAW_DIR": str(root / "raw"),
-        "OSAA_STATE_DIR": str(root / "state"),
-        "OSAA_REPORTS_DIR": str(root / "reports"),
-        "OSAA_LOG_DIR": str(root / "logs"),
-        "USERNAME": "tester",
-        "TARGET": "dev",
-        **env,
-    }
-    return load_settings(environ=base, dotenv=root / "no.env")
 
 
 @dataclass

@@ -12,7 +12,8 @@ import pytest
 
 from osaa_lib import notebooks
 from osaa_lib.notebooks import NotebookError, NotebookRun
-from tests.notebooks.conftest import FIXTURES, REPO, module_settings, not_blank
+from tests.conftest import settings_at
+from tests.notebooks.conftest import FIXTURES, REPO, not_blank
 
 TINY = FIXTURES / "tiny.py"
 HOSTILE = "<script>alert(1)</script>"
@@ -23,7 +24,7 @@ SECRET = "sekret-Value-4711"
 def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, NotebookRun]:
     """One successful and one failing papermill run, shared by the tests of this module."""
     root = tmp_path_factory.mktemp("tiny")
-    settings = module_settings(root, AWS_SECRET_ACCESS_KEY=SECRET, AWS_ACCESS_KEY_ID="AKIATEST")
+    settings = settings_at(root, AWS_SECRET_ACCESS_KEY=SECRET, AWS_ACCESS_KEY_ID="AKIATEST")
     ok = notebooks.run(
         TINY,
         {"target": "qa", "run_id": "r-ok", "sources": ["sdg", "wdi"], "label": HOSTILE},

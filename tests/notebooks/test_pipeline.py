@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from osaa_lib import notebooks
 from osaa_lib.cli import app
-from tests.notebooks.conftest import REPO, module_settings
+from tests.conftest import settings_at
+from tests.notebooks.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ def _env(settings) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def piped(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("pipeline")
-    settings = module_settings(root)
+    settings = settings_at(root)
     shutil.copytree(REPO / "data" / "raw", settings.raw_dir)
     result = CliRunner().invoke(app, ["run-pipeline"], env=_env(settings))
     run_dir = next(p for p in settings.reports_dir.iterdir() if p.is_dir())
@@ -104,7 +105,7 @@ def test_explore_under_papermill_with_parameters(piped, tmp_path: Path) -> None:
     assert run.ok, run.error
     rows = list(csv.DictReader(out.open()))
     assert run.results["rows"] == len(rows) > 0
-    from osaa_lib.explore import regions
+    from osaa_lib.notebooks.explore import regions
 
     assert {r["country_id"] for r in rows} <= set(regions()["Western Africa"])
     assert len({r["indicator_id"] for r in rows}) == 1
@@ -112,7 +113,7 @@ def test_explore_under_papermill_with_parameters(piped, tmp_path: Path) -> None:
 
 
 def test_ingest_as_a_script_only_lands_the_requested_source(tmp_path: Path) -> None:
-    settings = module_settings(tmp_path)
+    settings = settings_at(tmp_path)
     shutil.copytree(REPO / "data" / "raw", settings.raw_dir)
     proc = _script(settings, "ingest", "--sources", "sdg")
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from osaa_lib.cli import app
-from tests.conftest import REPO
-from tests.notebooks.conftest import module_settings, not_blank
+from tests.conftest import REPO, settings_at
+from tests.notebooks.conftest import not_blank
 from tests.quality.conftest import STRICT_MASTER
 from tests.quality.synth import make_master
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def gated(tmp_path_factory: pytest.TempPathFactory):
     """`osaa run-notebooks quality_report` twice over a master with planted duplicate keys."""
     root = tmp_path_factory.mktemp("gate")
-    settings = module_settings(root)
+    settings = settings_at(root)
     master = Path(settings.lake_root) / settings.staging_prefix / "master" / "indicators.parquet"
     master.parent.mkdir(parents=True)
     planted = make_master(master)

@@ -7,9 +7,9 @@ import pytest
 
 from osaa_lib.db import connect
 from osaa_lib.lake import join, open_lake
+from osaa_lib.lake.keys import master_key
 from osaa_lib.quality import run_checks
 from osaa_lib.quality.history import attach_views
-from osaa_lib.quality.inputs import master_key
 
 pytestmark = pytest.mark.s3
 

@@ -75,7 +75,7 @@ NOTES = """## How the cases are made
   Parquet, which the Parquet-reader case covers.
 - Without root the disk-full case is skipped (no size-limited fake file system is provided).
 - The S3 outage case interrupts the publish uploads; outages during multipart uploads and during a
-  promotion are covered by `tests/s3/test_faults.py`.
+  promotion are covered by `tests/lake/test_faults.py`.
 """
 # Defects found by this suite and fixed in the owning module (file, what, commit message).
 FIXED: list[tuple[str, str]] = [

@@ -70,7 +70,7 @@ def test_two_dev_users_at_once(raw_ws: Workspace, reference: Reference, note) ->
 
 PUBLISH = """
 from osaa_lib.config import load_settings
-from osaa_lib.publish import publish
+from osaa_lib.transform.publish import publish
 publish(load_settings(), force=True, wait=True)  # a scheduled publish waits for readers
 """
 

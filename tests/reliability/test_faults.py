@@ -94,7 +94,7 @@ def test_sigkill_during_transform(raw_ws: Workspace, reference: Reference, note)
 
 PUBLISH = """
 from osaa_lib.config import load_settings
-from osaa_lib.publish import publish
+from osaa_lib.transform.publish import publish
 publish(load_settings(), force=True)
 """
 

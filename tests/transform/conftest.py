@@ -8,26 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from osaa_lib.config import Settings, load_settings
+from osaa_lib.config import Settings
+from tests.conftest import settings_at
 from tests.transform.landing import land_samples
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def make(root: Path, username: str = "alice", target: str = "dev", **env: str) -> Settings:
-    base = {
-        "OSAA_PROJECT_DIR": str(REPO),
-        "OSAA_LAKE": str(root / "lake"),
-        "OSAA_RAW_DIR": str(root / "raw"),
-        "OSAA_STATE_DIR": str(root / "state"),
-        "OSAA_REPORTS_DIR": str(root / "reports"),
-        "OSAA_LOG_DIR": str(root / "logs"),
-        "USERNAME": username,
-        "TARGET": target,
-        "DUCKDB_THREADS": "2",
-    }
-    base.update(env)
-    return load_settings(environ=base, dotenv=root / "no.env")
+    """`settings_at` for one analyst and target, on two DuckDB threads."""
+    return settings_at(root, USERNAME=username, TARGET=target, DUCKDB_THREADS="2", **env)
 
 
 def copy_project(dest: Path) -> Path:
@@ -43,8 +33,8 @@ def copy_project(dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Sample files landed, transformed and published for dev_alice (read-only for tests)."""
-    from osaa_lib.publish import publish
     from osaa_lib.transform import plan_apply
+    from osaa_lib.transform.publish import publish
 
     root = tmp_path_factory.mktemp("built")
     settings = make(root)

@@ -7,8 +7,8 @@ import pytest
 
 from osaa_lib.config import Settings
 from osaa_lib.lake import open_lake
-from osaa_lib.query import run_sql
-from osaa_lib.sqlmesh_project import database_path
+from osaa_lib.transform.project import database_path
+from osaa_lib.transform.query import run_sql
 
 PUBLISHED = ["master/indicators", "sources/opri", "sources/sdg", "sources/wdi"]
 
@@ -157,7 +157,7 @@ def test_sql_is_read_only_unless_write(built: Settings) -> None:
 
 
 def test_every_model_renders_for_duckdb_and_spark(built: Settings) -> None:
-    from osaa_lib.lineage import render_all
+    from osaa_lib.transform.lineage import render_all
 
     result = render_all(built)
     assert not result.render_errors
@@ -168,7 +168,7 @@ def test_every_model_renders_for_duckdb_and_spark(built: Settings) -> None:
 
 
 def test_yaml_unit_tests_and_audits_pass(built: Settings) -> None:
-    from osaa_lib.lineage import validate
+    from osaa_lib.transform.lineage import validate
 
     result = validate(built)
     assert result.tests_run >= 5 and not result.test_failures
@@ -181,7 +181,7 @@ def test_yaml_unit_tests_and_audits_pass(built: Settings) -> None:
 
 
 def test_lineage_tree_and_html(built: Settings) -> None:
-    from osaa_lib.lineage import lineage
+    from osaa_lib.transform.lineage import lineage
 
     result = lineage(built, "sources.sdg")
     tree = result.tree()

@@ -8,10 +8,10 @@ import duckdb
 import pytest
 
 from osaa_lib.lake import open_lake
-from osaa_lib.publish import publish
-from osaa_lib.query import run_sql
-from osaa_lib.sqlmesh_project import database_path
 from osaa_lib.transform import plan_apply
+from osaa_lib.transform.project import database_path
+from osaa_lib.transform.publish import publish
+from osaa_lib.transform.query import run_sql
 from tests.transform.conftest import copy_project, make
 from tests.transform.landing import UPSTREAM, land_csv
 

@@ -13,9 +13,10 @@ import pytest
 
 from osaa_lib.errors import LockError
 from osaa_lib.locks import hold
-from osaa_lib.query import run_sql
-from osaa_lib.sqlmesh_project import database_path
-from osaa_lib.transform import lock_path, plan_apply
+from osaa_lib.transform import plan_apply
+from osaa_lib.transform.project import database_path
+from osaa_lib.transform.query import run_sql
+from osaa_lib.transform.state import lock_path
 from tests.transform.conftest import REPO
 
 HOLD = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from osaa_lib import reference
+from osaa_lib.transform import reference
 
 
 def _by_iso3() -> dict[str, dict]:

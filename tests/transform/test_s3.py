@@ -8,9 +8,9 @@ import pytest
 
 from osaa_lib.config import Settings
 from osaa_lib.lake import open_lake
-from osaa_lib.publish import publish
-from osaa_lib.query import run_sql
 from osaa_lib.transform import plan_apply
+from osaa_lib.transform.publish import publish
+from osaa_lib.transform.query import run_sql
 from tests.transform.landing import land_samples
 
 pytestmark = [pytest.mark.s3, pytest.mark.slow]
