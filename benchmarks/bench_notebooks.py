@@ -45,6 +45,8 @@ def _direct(settings) -> dict[str, float]:
     """The notebooks' library calls, report included, without notebooks: seconds per stage."""
     import time
 
+    from markupsafe import Markup
+
     from osaa_lib import reports
     from osaa_lib.ingest import ingest
     from osaa_lib.quality import run_checks
@@ -65,7 +67,7 @@ def _direct(settings) -> dict[str, float]:
     start = time.perf_counter()
     result = run_checks(settings, run_id="bench-direct")
     data = report_data.gather(settings, result)
-    body = "".join([
+    body = Markup("").join([
         report_sections.header_section(result, {}, data["environment"], data["files"]),
         report_sections.kpi_section(result.kpis),
         report_sections.checks_section(result.checks),
@@ -77,9 +79,7 @@ def _direct(settings) -> dict[str, float]:
         report_sections.anomaly_section(result.anomalies, data["series"], result.anomaly_count),
         report_sections.profile_section(result.profile),
     ])  # fmt: skip
-    target = settings.reports_dir / "direct.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(reports.page("quality report", body))
+    reports.write_page(settings.reports_dir / "direct.html", reports.page("quality report", body))
     out["quality_report"] = time.perf_counter() - start
     return out
 

@@ -8,7 +8,6 @@ regularly (the runbook's monthly task; the scheduled pipeline may run it too).
 
 from __future__ import annotations
 
-import html
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -154,10 +153,9 @@ def human(n: float) -> str:
     return f"{n} B"
 
 
-def chart_svg(points: list[GrowthPoint]) -> str:
-    """Bytes per environment over time as inline SVG (no CDN: the report works offline)."""
+def chart(points: list[GrowthPoint]) -> dict:
+    """Bytes per environment over time, as a Vega-Lite spec for the report's inline SVG."""
     import altair as alt
-    import vl_convert
 
     envs = sorted({env for p in points for env in p.by_env})
     data = [
@@ -165,7 +163,7 @@ def chart_svg(points: list[GrowthPoint]) -> str:
         for p in points
         for env in envs
     ]
-    chart = (
+    return (
         alt.Chart(alt.Data(values=data))
         .mark_line(point=True)
         .encode(
@@ -174,42 +172,27 @@ def chart_svg(points: list[GrowthPoint]) -> str:
             color=alt.Color("env:N", title="environment"),
         )
         .properties(width=640, height=260, title="Lake size per environment")
+        .to_dict()
     )
-    return vl_convert.vegalite_to_svg(chart.to_json())
+
+
+def _change(change: int | None) -> str | None:
+    return None if change is None else ("+" if change >= 0 else "-") + human(abs(change))
 
 
 def write_html(settings: Settings, report: StorageReport, monthly: bool) -> Path:
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(r.env)}</td><td>{e(r.zone)}</td><td>{e(r.source)}</td>"
-        f"<td class=n>{r.objects}</td><td class=n>{e(human(r.bytes))}</td></tr>"
-        for r in report.rows
-    )
-    growth_rows = "".join(
-        f"<tr><td>{e(p.label)}</td><td class=n>{e(human(p.total))}</td><td class=n>"
-        f"{'' if p.change is None else e(('+' if p.change >= 0 else '-') + human(abs(p.change)))}"
-        "</td></tr>"
-        for p in report.growth
-    )
+    from osaa_lib.reports.charts import to_svg
+    from osaa_lib.reports.html import render_page, write_page
+
     title = "Monthly storage report" if monthly else "Storage report"
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:3px 8px}}td.n{{text-align:right}}</style></head><body>
-<h1>{e(title)}</h1>
-<p>Lake {e(report.lake_root)}, measured {e(report.taken.isoformat(timespec="seconds"))}:
-{report.total_objects} objects, {e(human(report.total_bytes))}.</p>
-<h2>Growth</h2>
-<figure>{chart_svg(report.growth)}</figure>
-<table><tr><th>snapshot</th><th>total</th><th>change</th></tr>{growth_rows}</table>
-<h2>By environment, zone and source</h2>
-<table><tr><th>env</th><th>zone</th><th>source</th><th>objects</th><th>size</th></tr>{rows}</table>
-</body></html>
-"""
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    document = render_page(
+        "storage.html", title, generated=report.taken, report=report,
+        taken=report.taken.isoformat(timespec="seconds"), total=human(report.total_bytes),
+        chart=to_svg(chart(report.growth)),
+        growth=[{"snapshot": p.label, "total": human(p.total), "change": _change(p.change)}
+                for p in report.growth],
+        rows=[{"env": r.env, "zone": r.zone, "source": r.source, "objects": r.objects,
+               "size": human(r.bytes)} for r in report.rows],
+    )  # fmt: skip
     name = "storage-monthly.html" if monthly else "storage.html"
-    out = settings.reports_dir / name
-    tmp = out.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_page(settings.reports_dir / name, document)

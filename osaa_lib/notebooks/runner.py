@@ -221,6 +221,8 @@ def run(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from osaa_lib.reports import write_page
+
     path = notebook_path(notebook, settings)
     params = dict(params or {})
     run_id = check_run_id(str(params.get("run_id") or new_run_id()))
@@ -263,9 +265,8 @@ def run(
     source.unlink(missing_ok=True)
     if not executed.exists():
         nbformat.write(nbformat.from_dict(nb), str(executed))
-    html = out_dir / f"{path.stem}.html"
     title = f"{path.stem.replace('_', ' ')} · run {run_id}"
-    html.write_text(render_html(executed, title, error))
+    html = write_page(out_dir / f"{path.stem}.html", render_html(executed, title, error))
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     results_file.unlink(missing_ok=True)
     return NotebookRun(
@@ -277,10 +278,11 @@ def render_html(ipynb: Path, title: str, error: str | None = None) -> str:
     """The executed notebook as one offline HTML page: outputs only, except a failing cell,
     whose code is shown next to its traceback."""
     import nbformat
+    from markupsafe import Markup
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from osaa_lib import reports
+    from osaa_lib.reports import page
 
     nb = nbformat.read(str(ipynb), as_version=4)
     for cell in nb.cells:
@@ -306,4 +308,5 @@ def render_html(ipynb: Path, title: str, error: str | None = None) -> str:
         enabled=True,
     )
     body, _ = exporter.from_notebook_node(nb)
-    return reports.page(title, body, error=error)
+    # nbconvert's own templates rendered and escaped the outputs; cells' HTML is our markup.
+    return page(title, Markup(body), error=error)

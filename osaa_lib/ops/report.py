@@ -1,13 +1,13 @@
 """The weekly/monthly performance report: KPIs against targets, stage timings over time, the
 slowest stages and models, and recent runs against the benchmark baseline.
 
-The HTML is one self-contained file: charts are inline SVG rendered by vl-convert (no CDN, it
-opens offline), and every text that comes from data is HTML-escaped.
+The HTML is one self-contained page of the reports' template (`performance.html`): charts are
+inline SVG rendered by vl-convert (no CDN, it opens offline), and autoescape escapes every
+text that comes from data.
 """
 
 from __future__ import annotations
 
-import html
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,18 +134,14 @@ def compare(baseline: dict[str, Any] | None, records: list[RunRecord]) -> list[d
     return out
 
 
-def _svg(chart: Any) -> str:
-    import vl_convert
-
-    return vl_convert.vegalite_to_svg(chart.to_dict())
-
-
 def charts(
     timings: list[dict[str, Any]], comparison: list[dict[str, Any]]
 ) -> list[tuple[str, str]]:
     """(title, svg) pairs; the data is aggregated before it reaches the chart."""
     import altair as alt
     import pandas as pd
+
+    from osaa_lib.reports.charts import to_svg
 
     out: list[tuple[str, str]] = []
     if timings:
@@ -156,7 +152,7 @@ def charts(
             out.append(
                 (
                     "Command run times",
-                    _svg(
+                    to_svg(
                         alt.Chart(commands)
                         .mark_line(point=True)
                         .encode(
@@ -177,7 +173,7 @@ def charts(
             out.append(
                 (
                     "Stage timings (8 slowest stages)",
-                    _svg(
+                    to_svg(
                         alt.Chart(stages[stages["stage"].isin(top)])
                         .mark_line(point=True)
                         .encode(
@@ -199,7 +195,7 @@ def charts(
         out.append(
             (
                 "Recent runs against the baseline",
-                _svg(
+                to_svg(
                     alt.Chart(pd.DataFrame(long))
                     .mark_bar()
                     .encode(
@@ -215,109 +211,44 @@ def charts(
     return out
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _num(value: Any) -> str:
-    return "–" if value is None else f"{float(value):,.2f}"
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}
-td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}th{background:#f3f3f3}
-.OK{color:#17612d;font-weight:bold}
-.MISSED{color:#b00020;font-weight:bold}.svg{margin:1rem 0}"""
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
 
 
 def render_html(report: PerformanceReport, settings: Settings, now: datetime) -> str:
+    from osaa_lib.reports.html import render_page
+
     k = report.kpis
-    kpi_rows = "".join(
-        f"<tr><td>{_e(x.name)}</td><td>{_e(x.shown)}</td><td>{_e(x.target)}</td>"
-        f"<td class='{_e(x.verdict.split()[0])}'>{_e(x.verdict)}</td><td>{_e(x.detail)}</td></tr>"
-        for x in k.kpis
-    )
-    parts = [
-        f"<h1>OSAA pipeline performance: last {_e(report.period)}</h1>",
-        f"<p>Environment <b>{_e(settings.target)}</b>, {_e(k.since.isoformat(timespec='minutes'))}"
-        f" to {_e(k.until.isoformat(timespec='minutes'))}; {k.runs_total} runs, "
-        f"{k.runs_failed} failed. Generated {_e(now.isoformat(timespec='seconds'))}.</p>",
-        "<h2>KPIs against the runbook's targets</h2>",
-        "<table><thead><tr><th>KPI</th><th>value</th><th>target</th><th>verdict</th>"
-        f"<th>detail</th></tr></thead><tbody>{kpi_rows}</tbody></table>",
-    ]
-    if k.freshness_by_source:
-        parts += [
-            "<h3>Freshness by source (hours from update to publication)</h3>",
-            _table(
-                ["source", "lag (h)"],
-                [[s, _num(v)] for s, v in sorted(k.freshness_by_source.items())],
-            ),
-        ]
-    if k.completeness_by_field:
-        parts += [
-            "<h3>Completeness of master.indicators (non-null %)</h3>",
-            _table(
-                ["field", "non-null %"], [[f, _num(v)] for f, v in k.completeness_by_field.items()]
-            ),
-        ]
-    for title, svg in charts(report.timings, report.comparison):
-        parts.append(f"<h2>{_e(title)}</h2><div class='svg'>{svg}</div>")
-    parts += [
-        "<h2>Slowest stages and models</h2>",
-        _table(
-            ["stage", "kind", "runs", "median s", "max s", "last s"],
-            [
-                [
-                    s["stage"],
-                    s["kind"],
-                    s["runs"],
-                    _num(s["median_s"]),
-                    _num(s["max_s"]),
-                    _num(s["last_s"]),
-                ]
-                for s in report.slowest
-            ],
-        ),
-    ]
-    parts.append("<h2>Against the benchmark baseline</h2>")
-    if report.baseline:
-        b = report.baseline
-        parts.append(
-            f"<p>Baseline {_e(b.get('run_id'))} ({_e(b.get('scale'))} scale, "
-            f"{_e(b.get('created'))}, {_e(b.get('machine'))}). A stage is flagged "
-            f"slower when its recent median exceeds {REGRESSION_RATIO}× the baseline.</p>"
-        )
-        parts.append(
-            _table(
-                ["stage", "baseline s", "recent median s", "runs", "ratio", "verdict"],
-                [
-                    [
-                        c["stage"],
-                        _num(c["baseline_s"]),
-                        _num(c["recent_s"]),
-                        c["runs"],
-                        _num(c["ratio"]),
-                        c["verdict"],
-                    ]
-                    for c in report.comparison
-                ],
-            )
-        )
-    else:
-        parts.append("<p>No baseline yet: run <code>osaa benchmark --full</code>.</p>")
-    for warning in report.warnings:
-        parts.append(f"<p><i>{_e(warning)}</i></p>")
-    body = "\n".join(parts)
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>OSAA performance "
-        f"report</title><style>{CSS}</style></head><body>{body}</body></html>\n"
+    slow = [
+        {"stage": s["stage"], "kind": s["kind"], "runs": s["runs"], "median s": _r(s["median_s"]),
+         "max s": _r(s["max_s"]), "last s": _r(s["last_s"])}
+        for s in report.slowest
+    ]  # fmt: skip
+    versus = [
+        {"stage": c["stage"], "baseline s": _r(c["baseline_s"]),
+         "recent median s": _r(c["recent_s"]), "runs": c["runs"], "ratio": _r(c["ratio"]),
+         "verdict": c["verdict"]}
+        for c in report.comparison
+    ]  # fmt: skip
+    return render_page(
+        "performance.html",
+        f"OSAA pipeline performance: last {report.period}",
+        generated=now,
+        report=report,
+        kpis=k,
+        environment=settings.target,
+        since=k.since.isoformat(timespec="minutes"),
+        until=k.until.isoformat(timespec="minutes"),
+        freshness=[
+            {"source": s, "lag (h)": _r(v)} for s, v in sorted(k.freshness_by_source.items())
+        ],
+        completeness=[
+            {"field": f, "non-null %": _r(v)} for f, v in k.completeness_by_field.items()
+        ],
+        charts=charts(report.timings, report.comparison),
+        slowest=slow,
+        comparison=versus,
+        ratio=REGRESSION_RATIO,
     )
 
 
@@ -337,11 +268,8 @@ def build(
         period, kpis, timings, slowest(timings), compare(baseline, window), baseline
     )
     if write:
-        out = Path(settings.reports_dir) / "ops"
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"performance-{period}-{now:%Y%m%dT%H%M%S}.html"
-        tmp = path.with_suffix(".html.tmp")
-        tmp.write_text(render_html(report, settings, now), encoding="utf-8")
-        tmp.replace(path)
-        report.html_path = path
+        from osaa_lib.reports.html import write_page
+
+        path = Path(settings.reports_dir) / "ops" / f"performance-{period}-{now:%Y%m%dT%H%M%S}.html"
+        report.html_path = write_page(path, render_html(report, settings, now))
     return report

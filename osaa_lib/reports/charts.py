@@ -1,6 +1,6 @@
 """Altair charts of data-quality results. Each takes an already aggregated table (a few thousand
-rows at most: aggregate in DuckDB first, see `osaa_lib.quality.chart_data`) and returns a chart;
-`to_svg` renders one offline with vl-convert, because reports must not load vega from a CDN."""
+rows at most: aggregate in DuckDB first) and returns a chart; `to_svg` renders any chart offline
+with vl-convert, because reports must not load vega from a CDN."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
+    from markupsafe import Markup
 
 MAX_POINTS = 5000
 STATUS_COLORS = {"pass": "#2e7d32", "warn": "#f9a825", "fail": "#c62828"}
@@ -34,23 +35,6 @@ def _frame(data: Any, needed: tuple[str, ...], what: str) -> pd.DataFrame:
     if not len(frame):
         frame = pd.DataFrame({c: [] for c in needed})
     return frame
-
-
-def coverage_heatmap(data: Any, title: str = "Countries reported") -> alt.Chart:
-    """Indicator x year, coloured by countries reported (columns indicator_id, year, countries)."""
-    import altair as alt
-
-    df = _frame(data, ("indicator_id", "year", "countries"), "coverage heatmap")
-    return (
-        alt.Chart(df, title=title)
-        .mark_rect()
-        .encode(
-            x=alt.X("year:O", title="year"),
-            y=alt.Y("indicator_id:N", title="indicator", sort="ascending"),
-            color=alt.Color("countries:Q", scale=alt.Scale(scheme="viridis"), title="countries"),
-            tooltip=["indicator_id", "year", "countries"],
-        )
-    )
 
 
 def completeness_by_source(data: Any, threshold: float = 0.95) -> alt.Chart:
@@ -99,33 +83,6 @@ def freshness_bars(data: Any, max_lag: float = 3) -> alt.Chart:
     return bars + rule
 
 
-def anomaly_small_multiples(data: Any, columns: int = 3) -> alt.Chart:
-    """One panel per series: the values, the expected band, and the flagged points.
-
-    Columns: series, year, value, lower, upper, flagged (bool).
-    """
-    import altair as alt
-
-    df = _frame(data, ("series", "year", "value", "lower", "upper", "flagged"), "anomalies")
-    base = alt.Chart(df).encode(x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None))
-    band = base.mark_area(opacity=0.25, color="#90a4ae").encode(
-        y=alt.Y("lower:Q", title=None), y2="upper:Q"
-    )
-    line = base.mark_line(color="#37474f").encode(y="value:Q")
-    points = (
-        base.transform_filter(alt.datum.flagged)
-        .mark_point(color=STATUS_COLORS["fail"], size=60, filled=True)
-        .encode(y="value:Q", tooltip=["series", "year", "value"])
-    )
-    return (
-        alt.layer(band, line, points, data=df)
-        .properties(width=220, height=120)
-        .facet(facet=alt.Facet("series:N", title=None), columns=columns)
-        .resolve_scale(y="independent")
-        .properties(title="Flagged values in their series")
-    )
-
-
 def check_history(data: Any) -> alt.Chart:
     """Status of every check over recent runs (run_id, source, check_name, status)."""
     import altair as alt
@@ -163,8 +120,13 @@ def revisions_histogram(data: Any, source: str = "") -> alt.Chart:
     )
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as a self-contained SVG string (no network, no JavaScript)."""
-    import vl_convert as vlc
+def to_svg(chart: alt.TopLevelMixin | dict[str, Any] | str) -> Markup:
+    """An altair chart, Vega-Lite dict or JSON as self-contained SVG (no network, no script).
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    vl-convert's output is the one chart markup the reports embed as it is.
+    """
+    import vl_convert as vlc
+    from markupsafe import Markup
+
+    spec = chart if isinstance(chart, dict | str) else chart.to_dict()
+    return Markup(vlc.vegalite_to_svg(spec))

@@ -43,12 +43,11 @@ def environment(settings: Any) -> dict[str, str]:
 def source_files(settings: Any, lake: Any) -> list[dict[str, Any]]:
     """The publishers' files behind the checked tables: CSV checksum, size, rows, vintage."""
     from osaa_lib.ingest import read_manifests
-    from osaa_lib.reports.html import esc
 
     return [
         {
             "source": m.get("source"), "file": m.get("file"),
-            "sha256": f'<code class="hash">{esc(m.get("sha256"))}</code>',
+            "sha256": m.get("sha256"),
             "bytes": m.get("size"), "rows": m.get("rows"), "rejected cells": m.get("rejects"),
             "ingested (UTC)": str(m.get("ingested_at") or "")[:19].replace("T", " "),
             "vintage": m.get("vintage_id"),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import html
-import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from osaa_lib.reports.html import badge, esc, page, section, table
+from osaa_lib.reports.html import render_page, write_page
 
 
 PIPELINE_COMMANDS = ("run-pipeline", "run-notebooks")
@@ -110,52 +107,20 @@ def _quality_runs(settings: Any, lake: Any) -> list[dict[str, Any]]:
         con.close()
 
 
+REPORT_ORDER = ("quality_report.html", "ingest.html", "transform.html", "explore.html")
+
+
 def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    order = ("quality_report.html", "ingest.html", "transform.html", "explore.html")
-    table_rows = []
-    for r in rows:
-        names = sorted(
-            r.get("reports") or [], key=lambda n: (order.index(n) if n in order else len(order), n)
+    def ordered(names: Sequence[str]) -> list[str]:
+        last = len(REPORT_ORDER)
+        return sorted(
+            names, key=lambda n: (REPORT_ORDER.index(n) if n in REPORT_ORDER else last, n)
         )
-        links = " · ".join(
-            f'<a href="{esc(r["run_id"])}/{esc(n)}">{esc(n.removesuffix(".html"))}</a>'
-            for n in names
-        )
-        table_rows.append(
-            {
-                "date (UTC)": r.get("start"),
-                "environment": r.get("space") or r.get("target"),
-                "status": badge(r.get("status")),
-                "pass": r.get("n_pass"),
-                "warn": r.get("n_warn"),
-                "fail": r.get("n_fail"),
-                "duration (s)": r.get("duration_s"),
-                "run id": r["run_id"],
-                "reports": links or "—",
-            }
-        )
-    body = section(
-        "Pipeline runs",
-        table(
-            table_rows,
-            raw=("status", "reports"),
-            max_rows=None,
-            empty="No runs yet: `make run-pipeline` makes the first one.",
-        ),
-        intro="Newest first. Status: success (every check passed or only warned), "
-        "quality_failed (an error-severity check failed: publication stopped), error (a "
-        "notebook raised), checks-only (a quality run outside the pipeline, e.g. `osaa "
-        "quality`). Counts are quality checks by outcome.",
-    )
-    return page("OSAA pipeline reports", body, subtitle=f"{len(rows)} runs")
+
+    runs = [{**r, "reports": ordered(r.get("reports") or [])} for r in rows]
+    return render_page("index.html", "OSAA pipeline reports", f"{len(rows)} runs", runs=runs)
 
 
 def write_index(settings: Any) -> Any:
     """Write `<reports_dir>/index.html` from the stored histories; returns its path."""
-    rows = collect_runs(settings)
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.reports_dir / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(index_html(rows))
-    tmp.replace(path)
-    return path
+    return write_page(settings.reports_dir / "index.html", index_html(collect_runs(settings)))

@@ -7,9 +7,7 @@ under the database lock.
 
 from __future__ import annotations
 
-import html
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,9 +211,10 @@ def lineage(settings: Settings, model: str | None = None, html_dir: Path | None 
         downstream = {n: [d for d in ds if d in keep] for n, ds in downstream.items() if n in keep}
     result = Lineage(model, upstream, downstream)
     folder = html_dir or settings.reports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    result.html_path = folder / f"lineage{'_' + model.replace('.', '_') if model else ''}.html"
-    result.html_path.write_text(_html(result))
+    from osaa_lib.reports.html import write_page
+
+    name = f"lineage{'_' + model.replace('.', '_') if model else ''}.html"
+    result.html_path = write_page(folder / name, _html(result))
     return result
 
 
@@ -230,8 +229,13 @@ def _closure(start: str, edges: dict[str, list[str]]) -> set[str]:
     return seen
 
 
+BOX_W, BOX_H, GAP_X, GAP_Y = 200, 34, 80, 18
+
+
 def _html(lin: Lineage) -> str:
-    """A self-contained SVG diagram (no CDN: reports must open offline)."""
+    """The diagram as inline SVG in the reports' page (no CDN: reports must open offline)."""
+    from osaa_lib.reports.html import render_page
+
     depth: dict[str, int] = {}
 
     def level(name: str, seen: frozenset = frozenset()) -> int:
@@ -245,38 +249,25 @@ def _html(lin: Lineage) -> str:
     columns: dict[int, list[str]] = {}
     for name, d in sorted(depth.items()):
         columns.setdefault(d, []).append(name)
-    box_w, box_h, gap_x, gap_y = 200, 34, 80, 18
     pos = {
-        n: (20 + d * (box_w + gap_x), 20 + i * (box_h + gap_y))
+        n: (20 + d * (BOX_W + GAP_X), 20 + i * (BOX_H + GAP_Y))
         for d, ns in columns.items()
         for i, n in enumerate(ns)
     }
-    width = 40 + (max(columns, default=0) + 1) * (box_w + gap_x)
-    height = 40 + max((len(ns) for ns in columns.values()), default=1) * (box_h + gap_y)
-    parts = []
-    for name, ups in lin.upstream.items():
-        for up in ups:
-            (x1, y1), (x2, y2) = pos[up], pos[name]
-            parts.append(
-                f'<line x1="{x1 + box_w}" y1="{y1 + box_h / 2}" x2="{x2}" y2="{y2 + box_h / 2}" '
-                'stroke="#888" marker-end="url(#arrow)"/>'
-            )
-    for name, (x, y) in pos.items():
-        fill = "#ffe8a3" if name == lin.model else "#e8f0fe"
-        parts.append(
-            f'<g><rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
-            f'stroke="#446"/><text x="{x + 10}" y="{y + 22}" font-family="sans-serif" '
-            f'font-size="13">{html.escape(name)}</text></g>'
-        )
-    title = html.escape(f"Lineage of {lin.model}" if lin.model else "Model lineage")
-    data = html.escape(json.dumps({"upstream": lin.upstream}, sort_keys=True))
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
-        f"<h1 style='font-family:sans-serif'>{title}</h1>"
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
-        'markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
-        'fill="#888"/></marker></defs>'
-        f"{''.join(parts)}</svg><pre>{html.escape(lin.tree())}</pre>"
-        f"<script type='application/json' id='lineage'>{data}</script></body></html>"
+    edges = [
+        (pos[up][0] + BOX_W, pos[up][1] + BOX_H / 2, pos[name][0], pos[name][1] + BOX_H / 2)
+        for name, ups in lin.upstream.items()
+        for up in ups
+    ]
+    return render_page(
+        "lineage.html",
+        f"Lineage of {lin.model}" if lin.model else "Model lineage",
+        model=lin.model,
+        boxes=[(name, x, y) for name, (x, y) in pos.items()],
+        edges=edges,
+        box=(BOX_W, BOX_H),
+        width=40 + (max(columns, default=0) + 1) * (BOX_W + GAP_X),
+        height=40 + max((len(ns) for ns in columns.values()), default=1) * (BOX_H + GAP_Y),
+        tree=lin.tree(),
+        data={"upstream": lin.upstream},
     )

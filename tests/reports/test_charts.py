@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
-from osaa_lib.quality import chart_data
-from osaa_lib.quality.model import Anomaly
 from osaa_lib.reports import charts
-
-
-@pytest.fixture(scope="module")
-def master(tmp_path_factory):
-    from tests.quality.synth import make_master
-
-    path = tmp_path_factory.mktemp("charts") / "master.parquet"
-    planted = make_master(path, indicators=8)
-    return path, planted
 
 
 def _svg(chart) -> str:
@@ -24,14 +12,6 @@ def _svg(chart) -> str:
     assert svg.startswith("<svg") and "</svg>" in svg
     assert "http://" not in svg.replace("http://www.w3.org", "")
     return svg
-
-
-def test_coverage_heatmap(master):
-    path, _ = master
-    data = chart_data.coverage_by_year(duckdb.connect(), str(path), max_indicators=5)
-    assert data.num_rows == 5 * 34
-    svg = _svg(charts.coverage_heatmap(data))
-    assert "IND.0000" in svg
 
 
 def test_completeness_freshness_history_revisions():
@@ -45,26 +25,14 @@ def test_completeness_freshness_history_revisions():
     _svg(charts.revisions_histogram(revised, "sdg"))
 
 
-def test_anomaly_small_multiples(master):
-    path, planted = master
-    anomalies = [
-        Anomaly("sdg", i, c, y, 1.0, "hb", 50.0, 1.0, 5.0) for i, c, y in planted.outliers[:4]
-    ]
-    data = chart_data.anomaly_series(duckdb.connect(), str(path), anomalies)
-    assert sum(r["flagged"] for r in data) == len(anomalies)
-    assert all(r["lower"] <= r["upper"] for r in data)
-    svg = _svg(charts.anomaly_small_multiples(data))
-    assert f"{planted.outliers[0][0]} · {planted.outliers[0][1]}" in svg
-
-
 def test_refuses_unaggregated_data():
-    rows = [{"indicator_id": "x", "year": i, "countries": 1} for i in range(6000)]
+    rows = [{"name": f"x{i}", "lag_years": 1} for i in range(6000)]
     with pytest.raises(ValueError, match="aggregate in DuckDB first"):
-        charts.coverage_heatmap(rows)
+        charts.freshness_bars(rows)
     with pytest.raises(ValueError, match="missing column"):
         charts.freshness_bars([{"name": "sdg"}])
 
 
 def test_empty_tables_still_render():
-    _svg(charts.coverage_heatmap([]))
-    _svg(charts.anomaly_small_multiples([]))
+    _svg(charts.completeness_by_source([]))
+    _svg(charts.freshness_bars([]))
