@@ -214,7 +214,7 @@ def lineage(settings: Settings, model: str | None = None, html_dir: Path | None 
     from osaa_lib.reports.html import write_page
 
     name = f"lineage{'_' + model.replace('.', '_') if model else ''}.html"
-    result.html_path = write_page(folder / name, _html(result))
+    result.html_path = write_page(folder / name, render_html(result))
     return result
 
 
@@ -232,7 +232,7 @@ def _closure(start: str, edges: dict[str, list[str]]) -> set[str]:
 BOX_W, BOX_H, GAP_X, GAP_Y = 200, 34, 80, 18
 
 
-def _html(lin: Lineage) -> str:
+def render_html(lin: Lineage) -> str:
     """The diagram as inline SVG in the reports' page (no CDN: reports must open offline)."""
     from osaa_lib.reports.html import render_page
 
