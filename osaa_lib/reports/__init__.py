@@ -19,6 +19,7 @@ from osaa_lib.reports.html import (
     facts,
     fmt,
     jsonable,
+    macro,
     page,
     render,
     render_page,
@@ -32,6 +33,6 @@ from osaa_lib.reports.index import collect_runs, index_html, write_index
 
 __all__ = [
     "badge", "callout", "card", "cards", "collect_runs", "css", "delta", "describe", "details",
-    "facts", "fmt", "index_html", "jsonable", "page", "render", "render_page", "section", "svg",
-    "table", "toc", "write_index", "write_page",
+    "facts", "fmt", "index_html", "jsonable", "macro", "page", "render", "render_page", "section",
+    "svg", "table", "toc", "write_index", "write_page",
 ]  # fmt: skip

@@ -74,8 +74,11 @@ def write_page(path: Path, document: str) -> Path:
     """Write a report so that readers never see half a page: a temp file, then a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(document, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(document, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -84,7 +87,7 @@ def css() -> str:
     return environment().loader.get_source(environment(), "report.css")[0]
 
 
-def _macro(name: str, template: str = "macros.html") -> Any:
+def macro(name: str, template: str = "macros.html") -> Any:
     """A macro of a template, callable from Python; it returns markup."""
     return getattr(environment().get_template(template).module, name)
 
@@ -189,49 +192,49 @@ def table(
     num: Iterable[str] = (),
 ) -> Markup:
     """A table of dict rows (or a DataFrame); cells that are markup (a badge) stay markup."""
-    return _macro("table")(rows, columns, headers, max_rows, empty, tuple(num))
+    return macro("table")(rows, columns, headers, max_rows, empty, tuple(num))
 
 
 def badge(status: str | None) -> Markup:
-    return _macro("badge")(status)
+    return macro("badge")(status)
 
 
 def facts(items: Mapping[str, Any]) -> Markup:
     """A definition list of labelled values (the report header)."""
-    return _macro("facts")(items)
+    return macro("facts")(items)
 
 
 def card(label: str, value: Any, note: str = "", status: str | None = None) -> Markup:
-    return _macro("card")(label, value, note, status)
+    return macro("card")(label, value, note, status)
 
 
 def cards(items: Iterable[Any]) -> Markup:
-    return _macro("cards")(list(items))
+    return macro("cards")(list(items))
 
 
 def section(title: str, body: Any, intro: str = "", anchor: str | None = None) -> Markup:
     """A titled report section; `intro` says in plain words what the reader is looking at."""
-    return _macro("section")(title, body, intro, anchor)
+    return macro("section")(title, body, intro, anchor)
 
 
 def details(summary: str, body: Any) -> Markup:
     """Content folded under a summary line (the reader opens it)."""
-    return _macro("details")(summary, body)
+    return macro("details")(summary, body)
 
 
 def callout(text: str, kind: str = "note") -> Markup:
-    return _macro("callout")(text, kind)
+    return macro("callout")(text, kind)
 
 
 def toc(entries: Iterable[tuple[str, str]]) -> Markup:
-    return _macro("toc")(list(entries))
+    return macro("toc")(list(entries))
 
 
 def svg(chart: Any, caption: str = "") -> Markup:
     """A chart (altair or Vega-Lite) as a figure of inline SVG with its caption."""
     from osaa_lib.reports.charts import to_svg
 
-    return _macro("figure")(to_svg(chart), caption)
+    return macro("figure")(to_svg(chart), caption)
 
 
 def _plain(value: Any) -> Any:

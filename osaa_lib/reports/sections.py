@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from osaa_lib.reports.html import _macro, _plain, _records, badge, callout, delta, render, svg
+from osaa_lib.reports.html import _plain, _records, badge, callout, delta, macro, render, svg
 
 PARTS = "sections/parts.html"
 STATUS_COLORS = {"pass": "#1d7d4f", "warn": "#d69e2e", "fail": "#c53030"}
@@ -48,7 +48,7 @@ def header_section(result: Any, applied: Mapping[str, Any], env: Mapping[str, An
         "tables checked": ", ".join(result.tables), "parameters as applied": params,
         **dict(env),
     }  # fmt: skip
-    code = _macro("code")
+    code = macro("code")
     files = [{**f, "sha256": code(f["sha256"], "hash")} if f.get("sha256") else f for f in files]
     return render(
         "sections/run.html", verdict=verdict(result), counts=result.counts,
@@ -89,12 +89,12 @@ def kpi_section(kpis: Sequence[Any], main: str = "master") -> Markup:
 def check_rows(checks: Sequence[Any]) -> list[dict[str, Any]]:
     """The checks as table rows, failures first; status and findings are markup."""
     order = {"fail": 0, "warn": 1, "pass": 2}
-    finding = _macro("finding", PARTS)
+    finding, status = macro("finding", PARTS), macro("check_status", PARTS)
     rows = []
     for c in sorted(checks, key=lambda c: (order.get(c.status, 3), c.severity != "error",
                                            c.source, c.name)):  # fmt: skip
         rows.append({
-            "status": _macro("check_status", PARTS)(c.status, c.accepted), "severity": c.severity,
+            "status": status(c.status, c.accepted), "severity": c.severity,
             "table": c.source, "check": c.name, "failing": c.failing_count, "metric": c.metric,
             "threshold": c.threshold, "what it found": finding(c.message, list(c.samples)[:5]),
         })  # fmt: skip
@@ -274,7 +274,7 @@ def ingest_sections(result: Any, settings: Any, max_rejects: int = 20) -> Markup
     """What landed (one row per file) and every problem found while reading the files."""
     from osaa_lib.ingest import read_rejects
 
-    status = _macro("file_status", PARTS)
+    status = macro("file_status", PARTS)
     files = []
     problems = []
     for f in result.files:

@@ -248,3 +248,11 @@ def test_no_page_is_built_outside_the_templates() -> None:
     templates = list((PACKAGE / "reports" / "templates").rglob("*.html"))
     assert templates and not [t.name for t in templates if "|safe" in t.read_text()]
     assert not [t.name for t in templates if "autoescape false" in t.read_text()]
+
+
+def test_a_failed_write_keeps_the_previous_page(tmp_path: Path) -> None:
+    path = reports.write_page(tmp_path / "ops" / "index.html", reports.page("one", "first"))
+    with pytest.raises(UnicodeEncodeError):
+        reports.write_page(path, reports.page("two", "\ud800"))  # not encodable as UTF-8
+    assert "<h1>one</h1>" in path.read_text()
+    assert [p.name for p in path.parent.iterdir()] == ["index.html"]
