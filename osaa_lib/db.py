@@ -56,50 +56,43 @@ def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if loaded and loaded[0]:
         return
-    con.execute(f"INSTALL '{extension_path('httpfs')}'")
+    con.execute(f"INSTALL {_literal(str(extension_path('httpfs')))}")
     con.execute("LOAD httpfs")
 
 
-def s3_secret_sql(settings: Settings) -> str:
-    """A CREATE TEMPORARY SECRET statement; it holds keys, so it is never logged."""
+def _literal(text: str) -> str:
+    """A SQL string literal, for INSTALL alone: DuckDB's parser takes no parameter there."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def s3_secret(settings: Settings) -> tuple[str, list[object]]:
+    """A CREATE TEMPORARY SECRET statement and its parameters: the keys travel as values,
+    never inside the SQL text, so no log of the statement can show them."""
     from urllib.parse import urlparse
 
-    parts = ["TYPE s3", f"REGION '{_q(settings.aws_region)}'"]
+    options: dict[str, object] = {"REGION": settings.aws_region}
     if settings.aws_access_key_id and settings.aws_secret_access_key:
-        parts += [
-            f"KEY_ID '{_q(settings.aws_access_key_id.value)}'",
-            f"SECRET '{_q(settings.aws_secret_access_key.value)}'",
-        ]
+        options["KEY_ID"] = settings.aws_access_key_id.value
+        options["SECRET"] = settings.aws_secret_access_key.value
         if settings.aws_session_token:
-            parts.append(f"SESSION_TOKEN '{_q(settings.aws_session_token.value)}'")
-    else:
-        parts.append("PROVIDER credential_chain")
+            options["SESSION_TOKEN"] = settings.aws_session_token.value
     if settings.s3_endpoint_url:
         url = urlparse(settings.s3_endpoint_url)
-        parts += [
-            f"ENDPOINT '{_q(url.netloc)}'",
-            "URL_STYLE 'path'",
-            f"USE_SSL {'true' if url.scheme == 'https' else 'false'}",
-        ]
-    return f"CREATE OR REPLACE TEMPORARY SECRET osaa_s3 ({', '.join(parts)})"
-
-
-def _q(text: str) -> str:
-    return text.replace("'", "''")
+        options.update(ENDPOINT=url.netloc, URL_STYLE="path", USE_SSL=url.scheme == "https")
+    parts = ["TYPE s3", *(f"{name} ?" for name in options)]
+    if "KEY_ID" not in options:
+        parts.append("PROVIDER credential_chain")
+    sql = f"CREATE OR REPLACE TEMPORARY SECRET osaa_s3 ({', '.join(parts)})"
+    return sql, list(options.values())
 
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> duckdb.DuckDBPyConnection:
     """Apply settings, and S3 access when the lake is on S3, to an open connection."""
     for name, value in duckdb_settings(settings).items():
-        if isinstance(value, bool):
-            con.execute(f"SET {name} = {'true' if value else 'false'}")
-        elif isinstance(value, int):
-            con.execute(f"SET {name} = {value}")
-        else:
-            con.execute(f"SET {name} = '{_q(str(value))}'")
+        con.execute(f"SET {name} = ?", [value])
     if settings.is_s3 or settings.backup_root.startswith("s3://"):
         load_httpfs(con)
-        con.execute(s3_secret_sql(settings))
+        con.execute(*s3_secret(settings))
     return con
 
 

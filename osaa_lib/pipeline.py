@@ -52,6 +52,18 @@ class PipelineResult:
             return NotebookError.exit_code
         return QualityGateError.exit_code if self.gate_failed else 0
 
+    def raise_if_failed(self) -> None:
+        """A notebook that raised fails the run first; then the quality gate."""
+        if self.failed is not None:
+            raise NotebookError(
+                f"notebook {self.failed.notebook} failed ({self.failed.error}); "
+                f"see {self.failed.html}"
+            )
+        if self.gate_failed:
+            raise QualityGateError(
+                f"an error-severity quality check failed; see {self.report or self.out_dir}"
+            )
+
     @property
     def report(self) -> Path | None:
         """The quality report of this run, when that notebook ran."""

@@ -1,6 +1,12 @@
-"""The `osaa` command: a thin Typer layer over osaa_lib. Each area registers its own commands."""
+"""The `osaa` command: a thin Typer layer over osaa_lib.
+
+Each area's module (`*_cmd.py`) holds its commands as module-level functions on its own
+`app`; this one merges them under the global options.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -14,6 +20,8 @@ from osaa_lib.cli import (
     transform_cmd,
 )
 
+AREAS = (config_cmd, ingest_cmd, lake_cmd, notebooks_cmd, ops_cmd, quality_cmd, transform_cmd)
+
 app = typer.Typer(
     name="osaa",
     help="OSAA analyst workbench: ingest, transform, check and publish development indicators.",
@@ -26,26 +34,20 @@ app = typer.Typer(
 @app.callback()
 def _global(
     ctx: typer.Context,
-    target: str = typer.Option(None, "--target", "-t", help="dev, qa or prod (default: $TARGET)"),
-    username: str = typer.Option(
-        None, "--username", "-u", help="Your dev space (default: $USERNAME)"
-    ),
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="dev, qa or prod (default: $TARGET)")
+    ] = None,
+    username: Annotated[
+        str | None, typer.Option("--username", "-u", help="Your dev space (default: $USERNAME)")
+    ] = None,
 ) -> None:
     """Global options apply to every command; environment variables and .env give the defaults."""
     ctx.ensure_object(dict)
     ctx.obj["overrides"] = {"target": target.lower() if target else None, "username": username}
 
 
-for _module in (
-    config_cmd,
-    ingest_cmd,
-    lake_cmd,
-    notebooks_cmd,
-    ops_cmd,
-    quality_cmd,
-    transform_cmd,
-):
-    _module.register(app)
+for _area in AREAS:
+    app.add_typer(_area.app)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ the operational envelope of a run (logging, run history, failure alerts)."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,6 +31,11 @@ def settings(ctx: typer.Context) -> Settings:
         overrides = {k: v for k, v in root.obj.get("overrides", {}).items() if v}
         root.obj["settings"] = load_settings(**overrides)
     return root.obj["settings"]
+
+
+def echo_json(payload: object) -> None:
+    """JSON on plain stdout (not rich), so scripts can parse it; log lines go to stderr."""
+    typer.echo(json.dumps(payload, indent=1, default=str))
 
 
 def command_name(ctx: Any) -> str:
@@ -130,7 +136,7 @@ def _after_failure(s: Settings, record: Any, exc: BaseException) -> None:
             exc_info=None if isinstance(exc, OsaaError | SystemExit) or _is_exit(exc) else exc,
             extra=_extra(record),
         )
-        if record.exit_code != 130:
+        if not record.interrupted:
             alerts.notify_failure(s, record)
     except Exception:  # noqa: BLE001 - reporting a failure must not mask it
         logging.getLogger(__name__).exception("failure handling itself failed")

@@ -69,6 +69,24 @@ class IngestResult:
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def landed(self) -> list[FileResult]:
+        """Files written to the landing zone by this run (not skipped as unchanged)."""
+        return [f for f in self.files if f.status == "ingested"]
+
+    @property
+    def with_rejects(self) -> list[FileResult]:
+        """Landed files with cells that did not convert and became NULL."""
+        return [f for f in self.landed if f.rejects]
+
+    def raise_if_failed(self) -> None:
+        """One failed file fails the ingest; the other files still landed."""
+        if self.failed:
+            raise IngestError(
+                f"{len(self.failed)} of {len(self.files)} file(s) failed; "
+                "their previous landing files are unchanged"
+            )
+
 
 @dataclass(frozen=True)
 class Vintage:

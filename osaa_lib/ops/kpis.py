@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from osaa_lib.config import Settings
-from osaa_lib.ops.runs import FAILED, RUNNING, SUCCESS, RunRecord, is_stale, parse_time
+from osaa_lib.ops.runs import RUNNING, SUCCESS, RunRecord, parse_time, status
+from osaa_lib.ops.runs import failed as _failed
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,8 @@ def counted_runs(records: Iterable[RunRecord]) -> list[RunRecord]:
     return [
         r
         for r in records
-        if r.command not in MONITORING_COMMANDS and (r.status != RUNNING or is_stale(r))
+        if r.command not in MONITORING_COMMANDS and status(r) != RUNNING
     ]
-
-
-def _failed(record: RunRecord) -> bool:
-    return record.status == FAILED or (record.status == RUNNING and is_stale(record))
 
 
 def runtime_kpi(records: list[RunRecord]) -> Kpi:

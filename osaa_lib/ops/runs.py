@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 RUNS_PREFIX = "ops/runs"
 RUNNING, SUCCESS, FAILED = "running", "success", "failed"
+CRASHED = "crashed"  # never stored: what `status()` calls a `running` record whose process is gone
+INTERRUPTED = 130  # the exit code of a run stopped with Ctrl-C
 _current: contextvars.ContextVar[RunRecord | None] = contextvars.ContextVar(
     "osaa_run", default=None
 )
@@ -91,6 +93,11 @@ class RunRecord:
     @property
     def bytes_uploaded(self) -> int:
         return sum(s.bytes_uploaded or 0 for s in self.stages)
+
+    @property
+    def interrupted(self) -> bool:
+        """Stopped by the operator: failed, but nothing to alert anyone about."""
+        return self.exit_code == INTERRUPTED
 
     def stage(
         self,
@@ -347,7 +354,7 @@ def exit_code_of(exc: BaseException) -> int:
     if isinstance(exc, SystemExit):
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     if isinstance(exc, KeyboardInterrupt):
-        return 130
+        return INTERRUPTED
     return code if isinstance(code, int) else 1
 
 
@@ -414,3 +421,27 @@ def is_stale(record: RunRecord, host: str | None = None) -> bool:
             return False
         return False
     return datetime.now(UTC) - record.started_at > timedelta(hours=24)
+
+
+def status(record: RunRecord, host: str | None = None) -> str:
+    """What a record means now: its stored status, or `crashed` when it can no longer finish."""
+    return CRASHED if is_stale(record, host) else record.status
+
+
+def failed(record: RunRecord, host: str | None = None) -> bool:
+    """The run ended badly: it failed, or it crashed."""
+    return status(record, host) in (FAILED, CRASHED)
+
+
+def latest_runs(lake: Lake, since: datetime, skip: Iterable[str] = ()) -> list[RunRecord]:
+    """The newest run of each command, target and space since `since`, newest first.
+
+    The run asking (`current()`) is left out, as are the commands named in `skip`: a status
+    check must not report on itself.
+    """
+    me, skip = current(), set(skip)
+    return latest_per_command(
+        r
+        for r in load_runs(lake, since=since)
+        if (me is None or r.run_id != me.run_id) and r.command not in skip
+    )

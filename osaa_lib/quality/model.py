@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from osaa_lib.errors import QualityGateError
+
 SEVERITIES = ("warn", "error")
 STATUSES = ("pass", "warn", "fail")
 
@@ -52,6 +54,11 @@ class Anomaly:
     annotation: str | None = None
     accepted: bool = False
     accept_reason: str | None = None
+
+    @property
+    def alarms(self) -> bool:
+        """Worth a reviewer's look: neither explained by an annotation nor accepted."""
+        return self.annotation is None and not self.accepted
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,6 +126,17 @@ class QualityResult:
     @property
     def blocking(self) -> list[CheckResult]:
         return [c for c in self.checks if c.blocks]
+
+    @property
+    def alarmed(self) -> list[Anomaly]:
+        """The anomalies that alarm, in the order the run listed them."""
+        return [a for a in self.anomalies if a.alarms]
+
+    def raise_if_failed(self) -> None:
+        """The gate: an error-severity check that failed and was not accepted stops publication."""
+        if self.gate_failed:
+            names = ", ".join(f"{c.source}.{c.name}" for c in self.blocking)
+            raise QualityGateError(f"quality gate failed: {names}")
 
     def check(self, name: str, source: str) -> CheckResult:
         for c in self.checks:

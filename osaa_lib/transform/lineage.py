@@ -48,6 +48,14 @@ class ValidationResult:
         blocking = [a for a in self.audits if a.failures and a.blocking]
         return not (self.render_errors or self.test_failures or blocking)
 
+    @property
+    def clean_audits(self) -> list[AuditOutcome]:
+        return [a for a in self.audits if not a.failures]
+
+    def raise_if_failed(self) -> None:
+        if not self.ok:
+            raise TransformError("validation failed")
+
 
 @dataclass
 class Lineage:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from osaa_lib.config import Settings
-from osaa_lib.errors import TransformError
+from osaa_lib.errors import IngestError, TransformError
 from osaa_lib.transform.project import Project, database_path, discover, open_context
 from osaa_lib.transform.state import (
     fingerprint,
@@ -62,6 +62,14 @@ class EtlResult:
     transform: TransformResult
     publish: Any
     seconds: float = 0.0
+
+    def raise_if_failed(self) -> None:
+        """A file that failed to ingest fails the run, even though the rest was published."""
+        if self.ingest.failed:
+            raise IngestError(
+                f"{len(self.ingest.failed)} file(s) failed to ingest; transform and publish "
+                "used the last good landing of those sources"
+            )
 
 
 def plan_apply(
