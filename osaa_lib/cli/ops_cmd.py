@@ -44,23 +44,13 @@ def status(
     now = datetime.now(UTC)
     skip = () if all_commands else MONITORING_COMMANDS
     latest = runs.latest_runs(open_lake(settings(ctx)), now - timedelta(days=days), skip)
-    states = {r.run_id: runs.status(r) for r in latest}
-    bad = [r for r in latest if runs.failed(r)]
+    states = {r.run_id: runs.status(r) for r in latest}  # once: a process may end meanwhile
     if as_json:
         echo_json([{**r.to_dict(), "status": states[r.run_id]} for r in latest])
-    elif not latest:
-        console.print(f"No runs recorded in the last {days} days.")
     else:
-        console.print(_runs_table(latest, states, days, now))
-    if bad:
-        if not as_json:
-            console.print(
-                f"[bold red]{len(bad)} command(s) failed on their latest run[/]: "
-                f"see [bold]osaa logs --run <run id> --level ERROR[/]"
-            )
+        _show_status(latest, states, days, now)
+    if any(state in runs.FAILURES for state in states.values()):
         raise typer.Exit(1)
-    if latest and not as_json:
-        console.print("[green]all latest runs succeeded[/green]")
 
 
 @app.command("logs")
@@ -160,6 +150,23 @@ def _ago(moment: datetime, now: datetime) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
     return f"{seconds}s ago"
+
+
+def _show_status(latest: list[RunRecord], states: dict[str, str], days: int, now: datetime) -> None:
+    from osaa_lib.ops.runs import FAILURES
+
+    if not latest:
+        console.print(f"No runs recorded in the last {days} days.")
+        return
+    console.print(_runs_table(latest, states, days, now))
+    bad = [r for r in latest if states[r.run_id] in FAILURES]
+    if bad:
+        console.print(
+            f"[bold red]{len(bad)} command(s) failed on their latest run[/]: "
+            f"see [bold]osaa logs --run <run id> --level ERROR[/]"
+        )
+    else:
+        console.print("[green]all latest runs succeeded[/green]")
 
 
 def _runs_table(latest: list[RunRecord], states: dict[str, str], days: int, now: datetime) -> Table:

@@ -428,9 +428,12 @@ def status(record: RunRecord, host: str | None = None) -> str:
     return CRASHED if is_stale(record, host) else record.status
 
 
+FAILURES = (FAILED, CRASHED)
+
+
 def failed(record: RunRecord, host: str | None = None) -> bool:
     """The run ended badly: it failed, or it crashed."""
-    return status(record, host) in (FAILED, CRASHED)
+    return status(record, host) in FAILURES
 
 
 def latest_runs(lake: Lake, since: datetime, skip: Iterable[str] = ()) -> list[RunRecord]:

@@ -178,3 +178,17 @@ def test_cli_alert_failure_does_not_mask_the_error(osaa) -> None:
     result = osaa("etl", app_=app, ALERT_WEBHOOK_URL=f"http://127.0.0.1:{free_port()}/x")
     assert result.exit_code == TransformError.exit_code
     assert "plan failed" in result.output
+
+
+def test_cli_interrupted_run_sends_no_alert(osaa, webhook) -> None:
+    http_port, received = webhook
+
+    def etl(ctx: typer.Context) -> None:
+        raise KeyboardInterrupt
+
+    app = typer.Typer()
+    app.command("etl")(guarded(etl))
+    app.command("noop")(lambda: None)
+    result = osaa("etl", app_=app, ALERT_WEBHOOK_URL=f"http://127.0.0.1:{http_port}/hook")
+    assert result.exit_code != 0
+    assert received == []

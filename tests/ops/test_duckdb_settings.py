@@ -68,3 +68,31 @@ def test_no_module_opens_duckdb_around_the_settings() -> None:
         if rel not in allowed and re.search(r"\bduckdb\.connect\(", path.read_text()):
             offenders.append(rel)
     assert offenders == [], f"use osaa_lib.db.connect(settings, ...) in {offenders}"
+
+
+def test_values_with_quotes_reach_duckdb_as_values(make_settings, tmp_path: Path) -> None:
+    spill = tmp_path / "it's here"
+    s = make_settings(
+        {
+            "DUCKDB_TEMP_DIRECTORY": str(spill),
+            "OSAA_LAKE": "s3://osaa-test/lake",
+            "S3_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens: no request is made
+            "AWS_ACCESS_KEY_ID": "AKIA'EXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "s3cr'et/value",
+        }
+    )
+    from osaa_lib.db import s3_secret
+
+    sql, params = s3_secret(s)
+    assert "AKIA" not in sql and "s3cr" not in sql  # keys travel as parameters only
+    assert "AKIA'EXAMPLE" in params and "s3cr'et/value" in params
+    with connect(s) as con:
+        assert con.execute("SELECT current_setting('temp_directory')").fetchone() == (str(spill),)
+        (secret,) = con.execute(
+            "SELECT name, persistent, secret_string FROM duckdb_secrets()"
+        ).fetchall()
+    name, persistent, shown = secret
+    assert (name, persistent) == ("osaa_s3", False)
+    assert "key_id=AKIA'EXAMPLE" in shown and "endpoint=127.0.0.1:9" in shown
+    assert "use_ssl=false" in shown and "url_style=path" in shown
+    assert "s3cr'et" not in shown  # DuckDB redacts the secret itself

@@ -249,3 +249,58 @@ def test_status_json_for_monitoring_systems(osaa, settings, make_settings, lake:
         ("ingest", "dev_tester"): ("success", None),
         ("ingest", "qa"): ("failed", "qa landing unreachable"),
     }
+
+
+def _record_at(settings, status: str, hours_ago: float = 0, **fields) -> runs.RunRecord:
+    rec = runs.start_record(settings, "etl", {})
+    rec.start = (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat()
+    rec.status = status
+    for name, value in fields.items():
+        setattr(rec, name, value)
+    return rec
+
+
+def test_status_of_a_record_is_crashed_once_it_cannot_finish(settings) -> None:
+    gone = 2**22 + 12345  # above Linux's largest pid: no such process
+    assert runs.status(_record_at(settings, "running")) == "running"  # this very process
+    assert runs.status(_record_at(settings, "running", pid=gone)) == "crashed"
+    elsewhere = {"host": "another-host", "pid": gone}
+    assert runs.status(_record_at(settings, "running", hours_ago=2, **elsewhere)) == "running"
+    assert runs.status(_record_at(settings, "running", hours_ago=25, **elsewhere)) == "crashed"
+    assert runs.status(_record_at(settings, "failed", pid=gone)) == "failed"
+    assert runs.status(_record_at(settings, "success", pid=gone)) == "success"
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "failed"),
+    [
+        ("success", {}, False),
+        ("running", {}, False),
+        ("failed", {}, True),
+        ("running", {"pid": 2**22 + 12345}, True),
+    ],
+)
+def test_failed_counts_crashed_runs(settings, status, fields, failed) -> None:
+    assert runs.failed(_record_at(settings, status, **fields)) is failed
+
+
+def test_latest_runs_leave_out_the_asking_run_and_skipped_commands(settings, lake: Lake) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    for command in ("ingest", "status", "ingest"):
+        with runs.track(settings, command):
+            pass
+    with runs.track(settings, "status") as me:
+        latest = runs.latest_runs(lake, since)
+        assert [r.command for r in latest] == ["ingest", "status"]
+        assert me.run_id not in {r.run_id for r in latest}
+        assert [r.command for r in runs.latest_runs(lake, since, skip=("status",))] == ["ingest"]
+    assert [r.command for r in runs.latest_runs(lake, since)] == ["status", "ingest"]
+
+
+def test_an_interrupted_run_is_failed_but_marked_interrupted(settings) -> None:
+    with pytest.raises(KeyboardInterrupt), runs.track(settings, "etl") as rec:
+        raise KeyboardInterrupt
+    assert rec.status == "failed" and rec.exit_code == 130 and rec.interrupted
+    with pytest.raises(IngestError), runs.track(settings, "ingest") as other:
+        raise IngestError("x")
+    assert not other.interrupted
