@@ -135,11 +135,11 @@ def main() -> None:
 
     from osaa_lib.lake import open_lake
     from osaa_lib.quality import run_checks
-    from osaa_lib.quality.inputs import discover
+    from osaa_lib.quality.inputs import published_tables
 
     scale = os.environ.get("OSAA_BENCH_SCALE", "full")
     s = published(scale)
-    tables = discover(s, open_lake(s))
+    tables = published_tables(s, open_lake(s))
     counts = {
         n: duckdb.execute(f"SELECT count(*) FROM read_parquet('{u}')").fetchone()[0]
         for n, u in tables.items()

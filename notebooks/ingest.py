@@ -7,6 +7,7 @@ with app.setup:
     import marimo as mo
 
     from osaa_lib import notebooks, reports
+    from osaa_lib.lake import keys
     from osaa_lib.reports import sections as rs
 
 
@@ -71,7 +72,7 @@ def _(applied, result, settings):
                     "target": settings.target,
                     "space": settings.space,
                     "raw folder": settings.raw_dir,
-                    "landing": settings.landing_prefix,
+                    "landing": keys.landing_prefix(settings),
                     "sources requested": ", ".join(applied["sources"]) or "all",
                     "force": applied["force"],
                 }

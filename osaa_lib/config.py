@@ -69,6 +69,15 @@ def validate_identifier(kind: str, value: str) -> str:
     return low
 
 
+def space_of(target: str, username: str) -> str:
+    """Dev work is per analyst (`dev_<username>`); qa and prod are shared (the target itself).
+
+    It names an analyst's SQLMesh database, run records and lake space; where that space lies
+    in the lake is `osaa_lib.lake.keys`' business, not the settings'.
+    """
+    return f"dev_{username}" if target == "dev" else target
+
+
 @dataclass(frozen=True)
 class Settings:
     target: str = "dev"
@@ -87,6 +96,8 @@ class Settings:
     aws_access_key_id: Secret | None = None
     aws_secret_access_key: Secret | None = None
     aws_session_token: Secret | None = None
+    s3_retry_mode: str = "standard"
+    s3_max_attempts: int = 5
     allow_prod_promotion: bool = False
     duckdb_memory_limit: str | None = None
     duckdb_threads: int | None = None
@@ -106,36 +117,9 @@ class Settings:
         return self.lake_root.startswith("s3://")
 
     @property
-    def env_prefix(self) -> str:
-        """The lake folder of this target: `dev`, `qa` or `prod`."""
-        return self.target
-
-    @property
-    def staging_prefix(self) -> str:
-        """Dev users publish into a space of their own; qa and prod have one shared staging."""
-        from osaa_lib.lake import keys
-
-        return keys.staging_prefix(self.target, self.username)
-
-    @property
-    def landing_prefix(self) -> str:
-        from osaa_lib.lake import keys
-
-        return keys.landing_prefix(self.target)
-
-    @property
     def space(self) -> str:
         """Whose work this is: `dev_<username>` in dev, else the target itself."""
-        from osaa_lib.lake import keys
-
-        return keys.space(self.target, self.username)
-
-    @property
-    def history_prefix(self) -> str:
-        """Where quality results of this space accumulate, run after run."""
-        from osaa_lib.lake import keys
-
-        return keys.history_prefix(self.target, self.username)
+        return space_of(self.target, self.username)
 
     @property
     def sqlmesh_dir(self) -> Path:
@@ -222,6 +206,10 @@ def load_settings(
         raw = get(*names)
         return Secret(raw) if raw else None
 
+    retry_mode = (get("AWS_RETRY_MODE", default="standard") or "standard").strip().lower()
+    if retry_mode not in ("standard", "adaptive"):
+        raise ConfigError(f"AWS_RETRY_MODE={retry_mode!r} is not standard or adaptive")
+
     level = (get("OSAA_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"OSAA_LOG_LEVEL={level!r} is not DEBUG, INFO, WARNING or ERROR")
@@ -246,6 +234,8 @@ def load_settings(
         aws_access_key_id=secret("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=secret("AWS_SECRET_ACCESS_KEY"),
         aws_session_token=secret("AWS_SESSION_TOKEN"),
+        s3_retry_mode=retry_mode,
+        s3_max_attempts=_int("AWS_MAX_ATTEMPTS", get("AWS_MAX_ATTEMPTS")) or 5,
         allow_prod_promotion=_bool("OSAA_ALLOW_PROD_PROMOTION", get("OSAA_ALLOW_PROD_PROMOTION")),
         duckdb_memory_limit=memory,
         duckdb_threads=_int("DUCKDB_THREADS", get("DUCKDB_THREADS")),

@@ -18,7 +18,8 @@ from typing import Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import QualityGateError
-from osaa_lib.notebooks import NotebookError, NotebookRun, check_run_id, new_run_id, run
+from osaa_lib.lake.keys import new_run_id
+from osaa_lib.notebooks import NotebookError, NotebookRun, check_run_id, run
 
 PIPELINE = ("ingest", "transform", "quality_report")
 SUCCESS, QUALITY_FAILED, ERROR = "success", "quality_failed", "error"

@@ -62,10 +62,15 @@ def _detach_and_die_with_parent() -> None:
 
 @dataclass
 class SeaweedServer:
-    """One `weed server -s3` process; every listener bound to 127.0.0.1."""
+    """One `weed server -s3` process; every listener bound to 127.0.0.1.
+
+    Without `s3_config` any credentials are accepted; with one (SeaweedFS' identities file) only
+    the identities it lists, each with its actions (e.g. a read-only key).
+    """
 
     binary: Path
     data_dir: Path
+    s3_config: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen | None = None
 
@@ -103,6 +108,7 @@ class SeaweedServer:
             "-s3.port.lance=0",
             "-iam=false",
             "-volume.preStopSeconds=0",
+            *([f"-s3.config={self.s3_config}"] if self.s3_config else []),
         ]
 
     def client(self):  # noqa: ANN201 - boto3 client type is dynamic

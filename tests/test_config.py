@@ -4,6 +4,7 @@ import pytest
 
 from osaa_lib.config import load_settings
 from osaa_lib.errors import ConfigError
+from osaa_lib.lake import keys
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -15,7 +16,14 @@ def test_defaults_are_local_dev(tmp_path: Path) -> None:
     assert s.target == "dev"
     assert s.lake_root == str(tmp_path / "data" / "lake")
     assert not s.is_s3
-    assert s.staging_prefix == "dev/staging/dev_analyst"
+    assert keys.staging_prefix(s) == "dev/staging/dev_analyst"
+    assert (s.s3_retry_mode, s.s3_max_attempts) == ("standard", 5)
+
+
+def test_s3_retries_follow_the_aws_variables(tmp_path: Path) -> None:
+    env = _env(tmp_path, AWS_RETRY_MODE="Adaptive", AWS_MAX_ATTEMPTS="8")
+    s = load_settings(environ=env, dotenv=tmp_path / "none")
+    assert (s.s3_retry_mode, s.s3_max_attempts) == ("adaptive", 8)
 
 
 @pytest.mark.parametrize(
@@ -30,6 +38,8 @@ def test_defaults_are_local_dev(tmp_path: Path) -> None:
         ("OSAA_LAKE", "gs://bucket", "only local folders and s3://"),
         ("S3_ENDPOINT_URL", "localhost:9000", "must start with http"),
         ("OSAA_ALLOW_PROD_PROMOTION", "maybe", "not a boolean"),
+        ("AWS_RETRY_MODE", "legacy", "not standard or adaptive"),
+        ("AWS_MAX_ATTEMPTS", "0", "must be positive"),
     ],
 )
 def test_invalid_values_are_refused(tmp_path: Path, name: str, value: str, fragment: str) -> None:
@@ -45,7 +55,7 @@ def test_environment_alias_and_dotenv(tmp_path: Path) -> None:
     s = load_settings(environ=_env(tmp_path), dotenv=dotenv)
     assert s.target == "qa"
     assert s.lake_root == "s3://osaa-mvp"
-    assert s.staging_prefix == "qa/staging"
+    assert keys.staging_prefix(s) == "qa/staging"
     assert "s3cr3tvalue" not in repr(s)
     assert "s3cr3tvalue" not in str(s.redacted())
     assert s.secrets() == ["s3cr3tvalue"]
@@ -55,4 +65,4 @@ def test_environment_beats_dotenv(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("TARGET=qa\nUSERNAME=bob\n")
     s = load_settings(environ=_env(tmp_path, TARGET="prod"), dotenv=dotenv)
-    assert (s.target, s.username, s.staging_prefix) == ("prod", "bob", "prod/staging")
+    assert (s.target, s.username, keys.staging_prefix(s)) == ("prod", "bob", "prod/staging")

@@ -10,7 +10,7 @@ import pytest
 
 from osaa_lib.config import Settings
 from osaa_lib.db import connect
-from osaa_lib.lake import open_lake
+from osaa_lib.lake import keys, open_lake
 from tests.s3_server import FAKE_KEY_ID, FAKE_SECRET
 
 pytestmark = [pytest.mark.s3, pytest.mark.slow]
@@ -44,7 +44,7 @@ def test_etl_quality_promotion_on_s3(
     assert all(k.startswith("dev/staging/dev_tester/") for k in staging)
 
     quality = run_checks(s)
-    assert quality is not None and lake.list(s.history_prefix)
+    assert quality is not None and lake.list(keys.history_prefix(s))
     index = write_index(s)
     assert Path(index).is_file()
 

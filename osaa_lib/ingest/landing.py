@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from osaa_lib.config import Settings, validate_identifier
 from osaa_lib.errors import ConfigError, IngestError, OsaaError
-from osaa_lib.lake import Lake, join, open_lake
-from osaa_lib.lake.keys import landing_key, manifest_key, rejects_key, vintage_prefix
+from osaa_lib.lake import Lake, keys, open_lake
+from osaa_lib.lake.keys import landing_key, manifest_key, rejects_key
 
 KEEP_VINTAGES = 5
 STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
@@ -159,7 +159,7 @@ def ingest(
             _prune(settings, lake, source, keep_vintages)
             result.vintages[source] = holder[0]
         elif holder:
-            lake.delete_prefix(vintage_prefix(settings, source, holder[0]) + "/")
+            lake.delete_prefix(keys.vintage_prefix(settings, source, holder[0]))
     result.seconds = time.perf_counter() - start
     return result
 
@@ -167,7 +167,7 @@ def ingest(
 def _new_vintage_id(lake: Lake, settings: Settings, source: str) -> str:
     existing = {v.vintage_id for v in list_vintages(settings, lake, source)}
     while True:
-        vid = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        vid = keys.stamp()
         if vid not in existing and (not existing or vid > max(existing)):
             return vid
         time.sleep(0.001)
@@ -277,7 +277,7 @@ def _land(
     con = connect(settings)
     stem = path.stem
     key = landing_key(settings, source, stem)
-    vkey = join(vintage_prefix(settings, source, vintage_id), f"{stem}.parquet")
+    vkey = keys.vintage_file_key(settings, source, vintage_id, stem)
     stop = threading.Event()
     try:
         con.execute("SET enable_progress_bar = true")
@@ -335,18 +335,12 @@ def _land(
     if outcome.rejects:
         listing = json.dumps([r.as_dict() for r in outcome.rejects], indent=0).encode()
         lake.write_bytes(rkey, listing)
-        lake.write_bytes(
-            _vintage_file(settings, source, vintage_id, f"{stem}.rejects.json"), listing
-        )
+        lake.write_bytes(keys.vintage_rejects_key(settings, source, vintage_id, stem), listing)
     elif lake.exists(rkey):
         lake.delete(rkey)
-    lake.write_bytes(_vintage_file(settings, source, vintage_id, f"{stem}.json"), body)
+    lake.write_bytes(keys.vintage_manifest_key(settings, source, vintage_id, stem), body)
     lake.write_bytes(manifest_key(settings, source, stem), body)
     return manifest
-
-
-def _vintage_file(settings: Settings, source: str, vintage_id: str, name: str) -> str:
-    return join(vintage_prefix(settings, source, vintage_id), "_manifests", name)
 
 
 def _read_json(lake: Lake, key: str) -> Any:
@@ -363,19 +357,21 @@ def _seal_vintage(
 ) -> None:
     """Complete the vintage with the unchanged files of the source, then write its index last."""
     files: dict[str, str] = dict(changed)
-    manifests = {s: _vintage_file(settings, source, vintage_id, f"{s}.json") for s in changed}
+    manifests = {
+        s: keys.vintage_manifest_key(settings, source, vintage_id, s) for s in changed
+    }
     for m in read_manifests(settings, lake, source):
         stem = m["stem"]
         if stem in files or not lake.exists(m["landing_key"]):
             continue
-        vkey = join(vintage_prefix(settings, source, vintage_id), f"{stem}.parquet")
+        vkey = keys.vintage_file_key(settings, source, vintage_id, stem)
         lake.copy(m["landing_key"], vkey)
-        mkey = _vintage_file(settings, source, vintage_id, f"{stem}.json")
+        mkey = keys.vintage_manifest_key(settings, source, vintage_id, stem)
         lake.copy(manifest_key(settings, source, stem), mkey)
         if m.get("rejects_key") and lake.exists(m["rejects_key"]):
             lake.copy(
                 m["rejects_key"],
-                _vintage_file(settings, source, vintage_id, f"{stem}.rejects.json"),
+                keys.vintage_rejects_key(settings, source, vintage_id, stem),
             )
         files[stem], manifests[stem] = vkey, mkey
     index = {
@@ -386,7 +382,7 @@ def _seal_vintage(
         "manifests": dict(sorted(manifests.items())),
         "changed": sorted(changed),
     }
-    key = join(vintage_prefix(settings, source, vintage_id), "_vintage.json")
+    key = keys.vintage_index_key(settings, source, vintage_id)
     lake.write_bytes(key, json.dumps(index, indent=1).encode())
 
 
@@ -395,8 +391,8 @@ def list_vintages(settings: Settings, lake: Lake | None, source: str) -> list[Vi
     lake = lake or open_lake(settings)
     source = validate_identifier("source", source)
     out = []
-    for obj in lake.list(vintage_prefix(settings, source)):
-        if PurePosixPath(obj.key).name != "_vintage.json":
+    for obj in lake.list(keys.vintages_prefix(settings, source)):
+        if keys.parse_vintage_index_key(obj.key) is None:
             continue
         doc = _read_json(lake, obj.key)
         if doc:
@@ -416,7 +412,7 @@ def list_vintages(settings: Settings, lake: Lake | None, source: str) -> list[Vi
 def _prune(settings: Settings, lake: Lake, source: str, keep: int) -> None:
     vintages = list_vintages(settings, lake, source)
     for old in vintages[: max(0, len(vintages) - max(1, keep))]:
-        lake.delete_prefix(vintage_prefix(settings, source, old.vintage_id) + "/")
+        lake.delete_prefix(keys.vintage_prefix(settings, source, old.vintage_id))
 
 
 def read_manifests(
@@ -424,20 +420,11 @@ def read_manifests(
 ) -> list[dict[str, Any]]:
     """The manifest of every landed file (of one source, or all), sorted by source and stem."""
     lake = lake or open_lake(settings)
-    prefix = (
-        join(settings.landing_prefix, validate_identifier("source", source))
-        if source
-        else (settings.landing_prefix)
-    )
+    name = validate_identifier("source", source) if source else None
+    prefix = keys.landing_prefix(settings, name)
     out = []
     for obj in lake.list(prefix):
-        parts = PurePosixPath(obj.key).parts
-        if (
-            len(parts) >= 2
-            and parts[-2] == "_manifests"
-            and obj.key.endswith(".json")
-            and not (obj.key.endswith(".rejects.json"))
-        ):
+        if keys.is_manifest_key(obj.key):
             doc = _read_json(lake, obj.key)
             if doc:
                 out.append(doc)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from osaa_lib.config import TARGETS, Settings
 from osaa_lib.errors import LakeError, PromotionError
-from osaa_lib.lake import Lake, join, open_lake
+from osaa_lib.lake import Lake, join, keys, open_lake
 from osaa_lib.lake.sync import (
     Change,
     ObjectRecord,
@@ -28,18 +27,12 @@ from osaa_lib.lake.sync import (
     commit,
     discard,
     lake_lock,
-    now_id,
     records_json,
     relative,
     stage,
-    transfer,
     verify,
     write_json,
 )
-
-MANIFEST = "_backup.json"
-BACKUP_ID = re.compile(r"^(dev|qa|prod)-\d{8}T\d{6,12}Z$")
-MIRRORED_ZONES = ("landing", "staging")
 
 
 @dataclass(frozen=True)
@@ -99,7 +92,7 @@ def check_env(env: str) -> str:
 
 
 def check_backup_id(backup_id: str) -> str:
-    if not BACKUP_ID.match(backup_id or ""):
+    if keys.parse_backup_id(backup_id) is None:
         raise PromotionError(
             f"{backup_id!r} is not a backup id such as prod-20260101T020000000000Z "
             "(see `osaa backups list`)"
@@ -128,14 +121,14 @@ def backup_unlocked(
 ) -> BackupResult:
     started = time.monotonic()
     blake = backup_lake(settings)
-    backup_id = f"{env}-{now_id()}"
+    backup_id = keys.new_backup_id(env)
     objects = relative(lake.list(env), env)
     counter = RowCounter(settings, strict=False)  # a backup keeps even unreadable files
     records = []
     try:
         for i, (rel, obj) in enumerate(sorted(objects.items()), 1):
-            dest = join(backup_id, rel)
-            transfer(lake, obj.key, blake, dest)
+            dest = keys.backup_object_key(backup_id, rel)
+            lake.copy_to(obj.key, blake, dest)
             rec = verify(
                 blake,
                 dest,
@@ -150,7 +143,7 @@ def backup_unlocked(
                 progress(f"backup {env}", i, len(objects))
     except BaseException:
         with contextlib.suppress(LakeError):
-            blake.delete_prefix(backup_id)
+            blake.delete_prefix(keys.backup_prefix(backup_id))
         raise
     finally:
         counter.close()
@@ -158,7 +151,7 @@ def backup_unlocked(
     info = BackupInfo(backup_id, env, created, reason, len(records), sum(r.size for r in records))
     write_json(
         blake,
-        join(backup_id, MANIFEST),
+        keys.backup_manifest_key(backup_id),
         {
             "backup_id": backup_id,
             "env": env,
@@ -175,7 +168,7 @@ def backup_unlocked(
 
 def _manifest(blake: Lake, backup_id: str) -> dict:
     try:
-        return json.loads(blake.read_bytes(join(backup_id, MANIFEST)))
+        return json.loads(blake.read_bytes(keys.backup_manifest_key(backup_id)))
     except LakeError:
         raise PromotionError(
             f"no complete backup {backup_id} in {blake.root} (see `osaa backups list`)"
@@ -198,12 +191,16 @@ def list_backups(settings: Settings, env: str | None = None) -> list[BackupInfo]
     blake = backup_lake(settings)
     out = []
     for obj in blake.list():
-        parts = obj.key.split("/")
-        if len(parts) == 2 and parts[1] == MANIFEST and BACKUP_ID.match(parts[0]):
+        if keys.parse_backup_manifest_key(obj.key):
             info = _info(json.loads(blake.read_bytes(obj.key)))
             if env is None or info.env == env:
                 out.append(info)
-    return sorted(out, key=lambda b: b.backup_id.split("-", 1)[1], reverse=True)
+    return sorted(out, key=lambda b: _stamp_of(b.backup_id), reverse=True)
+
+
+def _stamp_of(backup_id: str) -> str:
+    parsed = keys.parse_backup_id(backup_id)
+    return parsed[1] if parsed else ""
 
 
 @dataclass
@@ -238,8 +235,8 @@ def prune_backups(
     if not dry_run:
         with lake_lock(open_lake(settings), "promotion", "backups prune"):
             for info in removed:
-                blake.delete(join(info.backup_id, MANIFEST))
-                objects += blake.delete_prefix(info.backup_id) + 1
+                blake.delete(keys.backup_manifest_key(info.backup_id))
+                objects += blake.delete_prefix(keys.backup_prefix(info.backup_id)) + 1
     else:
         objects = sum(b.objects + 1 for b in removed)
     return PruneResult(kept, removed, objects, sum(b.bytes for b in removed), dry_run)
@@ -281,7 +278,8 @@ def restore(
     prod_guard(settings, target_env, confirm, "restore")
     lake = open_lake(settings)
     expected = {r["key"]: ObjectRecord(**r) for r in doc["records"]}
-    missing = sorted(set(expected) - set(relative(blake.list(backup_id), backup_id)))
+    held = relative(blake.list(keys.backup_prefix(backup_id)), backup_id)
+    missing = sorted(set(expected) - set(held))
     if missing:
         raise PromotionError(
             f"backup {backup_id} is incomplete: {len(missing)} object(s) of its manifest are "
@@ -292,9 +290,17 @@ def restore(
         pre = backup_unlocked(
             settings, lake, target_env, f"before restore of {backup_id}", progress
         )
-        op_id = f"restore-{now_id()}"
+        op_id = keys.new_op_id("restore")
         staged = stage(
-            settings, blake, backup_id, lake, target_env, op_id, MIRRORED_ZONES, expected, progress
+            settings,
+            blake,
+            keys.backup_prefix(backup_id),
+            lake,
+            target_env,
+            op_id,
+            keys.MIRRORED_ZONES,
+            expected,
+            progress,
         )
         try:
             commit(staged, progress)
@@ -302,7 +308,7 @@ def restore(
             discard(staged)
         write_json(
             lake,
-            join(target_env, "_release.json"),
+            keys.release_key(target_env),
             {
                 "kind": "restore",
                 "id": op_id,
@@ -334,8 +340,8 @@ def dr_test(settings: Settings, progress: Progress | None = None) -> DrTestResul
     blake = backup_lake(settings)
     lake = open_lake(settings)
     doc = _manifest(blake, latest.backup_id)
-    drill_id = now_id()
-    scratch = join("ops", "dr-test", drill_id)
+    drill_id = keys.stamp()
+    scratch = keys.drill_scratch_prefix(drill_id)
     problems: list[str] = []
     counter = RowCounter(settings)
     total_rows = 0
@@ -344,7 +350,7 @@ def dr_test(settings: Settings, progress: Progress | None = None) -> DrTestResul
             rec = ObjectRecord(**r)
             dest = join(scratch, rec.key)
             try:
-                transfer(blake, join(latest.backup_id, rec.key), lake, dest)
+                blake.copy_to(keys.backup_object_key(latest.backup_id, rec.key), lake, dest)
                 got = verify(lake, dest, rec.size, rec.sha256, rec.rows, counter, rec.key)
                 total_rows += got.rows or 0
             except (LakeError, PromotionError) as exc:
@@ -355,7 +361,7 @@ def dr_test(settings: Settings, progress: Progress | None = None) -> DrTestResul
         counter.close()
         lake.delete_prefix(scratch)
     cleaned = not lake.list(scratch)
-    record_key = join("ops", "drills", f"{drill_id}.json")
+    record_key = keys.drill_record_key(drill_id)
     result = DrTestResult(
         drill_id,
         latest.backup_id,

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from osaa_lib.errors import LakeError
@@ -73,14 +73,40 @@ class Lake(ABC):
     def get_file(self, key: str, local: Path) -> None: ...
 
     @abstractmethod
-    def copy(self, src: str, dst: str) -> None: ...
-
-    @abstractmethod
     def delete(self, key: str) -> None: ...
 
     @abstractmethod
     def checksum(self, key: str) -> str:
-        """SHA-256 of the object's content, identical across backends."""
+        """SHA-256 of the object's content, identical across backends (may come from metadata)."""
+
+    @abstractmethod
+    def content_sha256(self, key: str) -> str:
+        """SHA-256 recomputed from the stored bytes: what verification trusts."""
+
+    @abstractmethod
+    def create_if_absent(self, key: str, data: bytes) -> bool:
+        """Create key with data only if nothing is there, atomically across processes and
+        machines; False when it exists. Locks are built on it."""
+
+    @abstractmethod
+    def abort_interrupted_writes(self, older_than: timedelta = timedelta(hours=1)) -> int:
+        """Remove what writes of killed processes left behind (never visible as objects, but
+        holding space): temp files on a folder, incomplete multipart uploads on S3."""
+
+    def copy(self, src: str, dst: str) -> None:
+        self.copy_to(src, self, dst)
+
+    def copy_to(self, key: str, dst: Lake, dst_key: str, scratch: Path | None = None) -> None:
+        """Copy one object into another lake (or this one); atomic at the destination.
+
+        Backends override it with something cheaper (a server-side copy, a local file)."""
+        folder = Path(tempfile.mkdtemp(prefix="osaa-xfer-", dir=scratch))
+        try:
+            local = folder / "object"
+            self.get_file(key, local)
+            dst.put_file(local, dst_key)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def write_bytes(self, key: str, data: bytes) -> None:
         with self.writing(key) as tmp:

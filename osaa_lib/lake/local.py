@@ -1,4 +1,9 @@
-"""The lake on a local folder, with atomic writes by rename in the same directory."""
+"""The lake on a local folder, with atomic writes by rename in the same directory.
+
+A write goes to a hidden temp file next to its target (`.<name>.tmp-<hex>`), is flushed to disk,
+then renamed over the target; `create_if_absent` links the finished temp file instead, which
+fails when the target exists. Either way a reader sees the whole old file or the whole new one.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import contextlib
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from osaa_lib.errors import LakeError
@@ -49,29 +54,76 @@ class LocalLake(Lake):
             raise LakeError(f"{self.uri(key)} does not exist")
         return path.read_bytes()
 
+    def _temp_copy(self, dest: Path, local: Path | None = None, data: bytes = b"") -> Path:
+        tmp = dest.with_name(f".{dest.name}{TMP_MARK}{uuid.uuid4().hex[:8]}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if local is not None:
+            shutil.copyfile(local, tmp)
+        else:
+            tmp.write_bytes(data)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        return tmp
+
     def put_file(self, local: Path, key: str) -> None:
         dest = self._path(key)
-        tmp = dest.with_name(f".{dest.name}{TMP_MARK}{uuid.uuid4().hex[:8]}")
+        tmp = None
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(local, tmp)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+            tmp = self._temp_copy(dest, local)
             os.replace(tmp, dest)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
             raise LakeError(f"cannot write {dest}: {exc.strerror or exc}") from exc
 
-    def get_file(self, key: str, local: Path) -> None:
-        local.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._path(key), local)
+    def create_if_absent(self, key: str, data: bytes) -> bool:
+        dest = self._path(key)
+        tmp = None
+        try:
+            tmp = self._temp_copy(dest, data=data)
+            os.link(tmp, dest)  # fails if dest exists: no window with a partial file
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise LakeError(f"cannot create {dest}: {exc.strerror or exc}") from exc
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
+        return True
 
-    def copy(self, src: str, dst: str) -> None:
-        self.put_file(self._path(src), dst)
+    def get_file(self, key: str, local: Path) -> None:
+        path = self._path(key)
+        if not path.is_file():
+            raise LakeError(f"{path} does not exist")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, local)
+
+    def copy_to(self, key: str, dst: Lake, dst_key: str, scratch: Path | None = None) -> None:
+        path = self._path(key)
+        if not path.is_file():
+            raise LakeError(f"{path} does not exist")
+        dst.put_file(path, dst_key)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
     def checksum(self, key: str) -> str:
-        return sha256_file(self._path(key))
+        path = self._path(key)
+        if not path.is_file():
+            raise LakeError(f"{path} does not exist")
+        return sha256_file(path)
+
+    def content_sha256(self, key: str) -> str:
+        return self.checksum(key)
+
+    def abort_interrupted_writes(self, older_than: timedelta = timedelta(hours=1)) -> int:
+        cutoff = (datetime.now(UTC) - older_than).timestamp()
+        done = 0
+        for path in Path(self.root).rglob(f"*{TMP_MARK}*"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    done += 1
+        return done

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from osaa_lib.config import Settings, validate_identifier
 from osaa_lib.errors import ConfigError, PromotionError
-from osaa_lib.lake import join, open_lake
+from osaa_lib.lake import keys, open_lake
 from osaa_lib.lake.backup import backup_unlocked, prod_guard
 from osaa_lib.lake.sync import (
     Change,
@@ -31,7 +31,6 @@ from osaa_lib.lake.sync import (
     commit,
     discard,
     lake_lock,
-    now_id,
     plan,
     records_json,
     stage,
@@ -82,7 +81,7 @@ def current_release(settings: Settings, env: str) -> dict | None:
 
     lake = open_lake(settings)
     try:
-        return json.loads(lake.read_bytes(join(env, "_release.json")))
+        return json.loads(lake.read_bytes(keys.release_key(env)))
     except LakeError:
         return None
 
@@ -94,10 +93,9 @@ def scopes(source_env: str, target_env: str, user: str | None) -> list[tuple[str
             f"cannot promote {source_env} -> {target_env}: promotion goes dev -> qa -> prod, "
             "one step at a time"
         )
-    staging = f"dev/staging/dev_{user}" if source_env == "dev" else f"{source_env}/staging"
     return [
-        (f"{source_env}/landing", f"{target_env}/landing"),
-        (staging, f"{target_env}/staging"),
+        (keys.env_landing(source_env), keys.env_landing(target_env)),
+        (keys.env_staging(source_env, user), keys.env_staging(target_env)),
     ]
 
 
@@ -130,7 +128,7 @@ def promote(
                 f"{lake.uri(src_prefix)} is empty: nothing to promote (and promoting it would "
                 f"empty {target_env})"
             )
-    promotion_id = f"{source_env}-{target_env}-{now_id()}"
+    promotion_id = keys.new_op_id(f"{source_env}-{target_env}")
     result = PromotionResult(promotion_id, source_env, target_env, user, dry_run)
     if dry_run:
         for src_prefix, dst_prefix in pairs:
@@ -140,7 +138,7 @@ def promote(
         result.seconds = time.monotonic() - started
         return result
 
-    release_key = join(target_env, "_release.json")
+    release_key = keys.release_key(target_env)
     with lake_lock(lake, "promotion", f"promote {source_env} -> {target_env}"):
         clear_incoming(lake)  # leftovers of an interrupted run: only the lock holder stages
         pre = backup_unlocked(

@@ -6,16 +6,21 @@ object metadata (`x-amz-meta-sha256`), computed before upload, so checksums matc
 lake's without re-reading; objects written by other tools get it recomputed from the content.
 Credentials come from settings when set, else from the standard AWS chain; they never appear in
 a message, a repr or a log line.
+
+Retries are botocore's own (`standard` or `adaptive` mode, `AWS_RETRY_MODE`/`AWS_MAX_ATTEMPTS`):
+connection failures, 5xx answers and throttling are retried with jittered exponential backoff,
+each request on its own (so one part of a multipart upload, not the whole file); boto3's managed
+transfers add their own retries of interrupted downloads. What is left is translated here into
+one `LakeError` that names the endpoint, the object and what S3 said, and a refusal (access
+denied, bad credentials, no such bucket) is reported as such at once, never retried.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,8 +28,6 @@ from typing import Any
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError
 from osaa_lib.lake.base import TMP_MARK, Lake, ObjectInfo, check_key, sha256_file
-
-log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -41,10 +44,18 @@ def split_root(root: str) -> tuple[str, str]:
 
 _CLIENTS: dict[str, Any] = {}
 _CLIENTS_LOCK = threading.Lock()
+NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+DENIED = ("AccessDenied", "403", "Forbidden", "AllAccessDisabled")
+BAD_CREDENTIALS = (
+    "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
+    "TokenRefreshRequired",
+)  # fmt: skip
+EXISTS = ("PreconditionFailed", "412", "ConditionalRequestConflict")
 
 
 def _shared_client(s: Settings) -> Any:
-    """One boto3 client per endpoint and identity per process: building one costs ~0.3 s."""
+    """One boto3 client per endpoint, identity and retry policy per process: building one costs
+    ~0.3 s."""
     import boto3
     from botocore.config import Config
 
@@ -56,11 +67,12 @@ def _shared_client(s: Settings) -> Any:
         kwargs["aws_secret_access_key"] = s.aws_secret_access_key.value
         if s.aws_session_token:
             kwargs["aws_session_token"] = s.aws_session_token.value
-    ident = hashlib.sha256(repr(sorted(kwargs.items())).encode()).hexdigest()
+    retries = {"mode": s.s3_retry_mode, "total_max_attempts": s.s3_max_attempts}
+    ident = hashlib.sha256(repr((sorted(kwargs.items()), retries)).encode()).hexdigest()
     with _CLIENTS_LOCK:
         if ident not in _CLIENTS:
             config = Config(
-                retries={"max_attempts": 1, "mode": "standard"},
+                retries=retries,  # type: ignore[arg-type]
                 connect_timeout=5,
                 read_timeout=60,
                 s3={"addressing_style": "path" if s.s3_endpoint_url else "auto"},
@@ -72,16 +84,22 @@ def _shared_client(s: Settings) -> Any:
         return _CLIENTS[ident]
 
 
-def _transient(exc: Any) -> bool:
-    """Server-side 5xx and throttling are worth another try; 4xx answers are final."""
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-    code = exc.response.get("Error", {}).get("Code", "")
-    return status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout")
+def _code(exc: Any) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "?"))
+
+
+class _Digest:
+    """A write-only sink that hashes what a managed download hands it, in order."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+
+    def write(self, block: bytes) -> int:
+        self.sha.update(block)
+        return len(block)
 
 
 class S3Lake(Lake):
-    attempts = 4
-    backoff = 0.5
     multipart_threshold = 16 * MB
     multipart_chunksize = 8 * MB
 
@@ -91,6 +109,7 @@ class S3Lake(Lake):
         self.endpoint = (
             settings.s3_endpoint_url or f"https://s3.{settings.aws_region}.amazonaws.com"
         )
+        self.attempts = settings.s3_max_attempts
         self._settings = settings
         self._client: Any = None
 
@@ -111,8 +130,8 @@ class S3Lake(Lake):
         return f"s3://{self.bucket}/{self._key(key)}"
 
     def _call(self, what: str, key: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one S3 operation: retry connection failures with backoff, translate errors."""
-        from boto3.exceptions import S3UploadFailedError
+        """Run one S3 operation (botocore retries what is worth retrying); translate errors."""
+        from boto3.exceptions import RetriesExceededError, S3UploadFailedError
         from botocore.exceptions import (
             BotoCoreError,
             ClientError,
@@ -122,48 +141,50 @@ class S3Lake(Lake):
         )
 
         where = self.uri(key) if key else self.root
-        delay = self.backoff
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return fn(*args, **kwargs)
-            except (ConnectionError, HTTPClientError, S3UploadFailedError, ClientError) as exc:
-                if isinstance(exc, ClientError) and not _transient(exc):
-                    raise self._refused(exc, what, where) from None
-                if attempt == self.attempts:
-                    if isinstance(exc, ClientError):
-                        raise self._refused(exc, what, where) from None
-                    raise LakeError(
-                        f"S3 endpoint {self.endpoint} unreachable while trying to {what} "
-                        f"{where} ({type(exc).__name__}, {self.attempts} attempts)"
-                    ) from None
-                log.warning(
-                    "S3 %s failed (%s), attempt %d/%d; retrying in %.1fs",
-                    what,
-                    type(exc).__name__,
-                    attempt,
-                    self.attempts,
-                    delay,
-                )
-                time.sleep(delay)
-                delay *= 2
-            except NoCredentialsError:
-                raise LakeError(
-                    f"no AWS credentials found for {self.endpoint} (set AWS_ACCESS_KEY_ID/"
-                    "AWS_SECRET_ACCESS_KEY or an AWS profile)"
-                ) from None
-            except BotoCoreError as exc:
-                raise LakeError(
-                    f"S3 {what} of {where} failed at {self.endpoint}: {type(exc).__name__}"
-                ) from None
-        raise AssertionError("unreachable")
+        try:
+            return fn(*args, **kwargs)
+        except ClientError as exc:
+            raise self._refused(exc, what, where) from None
+        except S3UploadFailedError as exc:  # boto3 wraps the ClientError of a managed upload
+            cause = exc.__context__
+            if isinstance(cause, ClientError):
+                raise self._refused(cause, what, where) from None
+            raise LakeError(f"S3 {what} of {where} failed at {self.endpoint}") from None
+        except (ConnectionError, HTTPClientError, RetriesExceededError) as exc:
+            raise LakeError(
+                f"S3 endpoint {self.endpoint} unreachable while trying to {what} "
+                f"{where} ({type(exc).__name__}, {self.attempts} attempts)"
+            ) from None
+        except NoCredentialsError:
+            raise LakeError(
+                f"no AWS credentials found for {self.endpoint} (set AWS_ACCESS_KEY_ID/"
+                "AWS_SECRET_ACCESS_KEY or an AWS profile)"
+            ) from None
+        except BotoCoreError as exc:
+            raise LakeError(
+                f"S3 {what} of {where} failed at {self.endpoint}: {type(exc).__name__}"
+            ) from None
 
     def _refused(self, exc: Any, what: str, where: str) -> LakeError:
-        code = exc.response.get("Error", {}).get("Code", "?")
-        if code in ("404", "NoSuchKey", "NotFound"):
+        code = _code(exc)
+        action = getattr(exc, "operation_name", None) or what
+        if code in NOT_FOUND:
             return LakeError(f"{where} does not exist")
         if code == "NoSuchBucket":
             return LakeError(f"bucket {self.bucket} does not exist at {self.endpoint}")
-        return LakeError(f"S3 refused to {what} {where} at {self.endpoint}: {code}")
+        if code in DENIED:
+            return LakeError(
+                f"AccessDenied: S3 at {self.endpoint} refused {action} on bucket {self.bucket} "
+                f"(trying to {what} {where}); these credentials lack that permission"
+            )
+        if code in BAD_CREDENTIALS:
+            return LakeError(
+                f"{code}: S3 at {self.endpoint} rejected the credentials for {action} on bucket "
+                f"{self.bucket}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile"
+            )
+        tries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
+        after = f" after {tries + 1} attempts" if tries else ""
+        return LakeError(f"S3 refused to {what} {where} at {self.endpoint}: {code}{after}")
 
     def _head(self, key: str) -> dict[str, Any]:
         return self._call(
@@ -171,13 +192,18 @@ class S3Lake(Lake):
         )
 
     def exists(self, key: str) -> bool:
-        try:
-            self._head(key)
-        except LakeError as exc:
-            if "does not exist" in str(exc):
-                return False
-            raise
-        return True
+        from botocore.exceptions import ClientError
+
+        def run() -> bool:
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as exc:
+                if _code(exc) in NOT_FOUND:
+                    return False
+                raise
+            return True
+
+        return self._call("read", key, run)
 
     def list(self, prefix: str = "") -> list[ObjectInfo]:
         base = self._key(prefix) if prefix else self.prefix
@@ -219,28 +245,26 @@ class S3Lake(Lake):
             Metadata={"sha256": sha},
         )
 
-    def put_if_absent(self, key: str, data: bytes) -> bool:
-        """Create key only if nothing is there (S3 conditional write); False if it exists."""
-        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+    def create_if_absent(self, key: str, data: bytes) -> bool:
+        """An S3 conditional write (`If-None-Match: *`)."""
+        from botocore.exceptions import ClientError
 
-        try:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=self._key(key),
-                Body=data,
-                IfNoneMatch="*",
-                Metadata={"sha256": hashlib.sha256(data).hexdigest()},
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
-                return False
-            raise LakeError(f"cannot create {self.uri(key)} at {self.endpoint}") from None
-        except (ConnectionError, HTTPClientError) as exc:
-            raise LakeError(
-                f"S3 endpoint {self.endpoint} unreachable while creating {self.uri(key)} "
-                f"({type(exc).__name__})"
-            ) from None
-        return True
+        def run() -> bool:
+            try:
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=self._key(key),
+                    Body=data,
+                    IfNoneMatch="*",
+                    Metadata={"sha256": hashlib.sha256(data).hexdigest()},
+                )
+            except ClientError as exc:
+                if _code(exc) in EXISTS:
+                    return False
+                raise
+            return True
+
+        return self._call("create", key, run)
 
     def _transfer_config(self) -> Any:
         from boto3.s3.transfer import TransferConfig
@@ -285,19 +309,19 @@ class S3Lake(Lake):
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
 
-    def copy(self, src: str, dst: str) -> None:
-        self.copy_to(src, self, dst)
-
-    def copy_to(self, src: str, other: S3Lake, dst: str) -> None:
-        """Server-side copy (also across buckets of one endpoint), checksum metadata kept."""
-        sha = self.checksum(src)
-        other._call(  # errors name the destination
-            f"copy {self.uri(src)} to",
-            dst,
+    def copy_to(self, key: str, dst: Lake, dst_key: str, scratch: Path | None = None) -> None:
+        """Server-side within one endpoint (across buckets too), checksum metadata kept."""
+        if not (isinstance(dst, S3Lake) and dst.endpoint == self.endpoint):
+            super().copy_to(key, dst, dst_key, scratch)
+            return
+        sha = self.checksum(key)
+        dst._call(  # errors name the destination
+            f"copy {self.uri(key)} to",
+            dst_key,
             self.client.copy,
-            {"Bucket": self.bucket, "Key": self._key(src)},
-            other.bucket,
-            other._key(dst),
+            {"Bucket": self.bucket, "Key": self._key(key)},
+            dst.bucket,
+            dst._key(dst_key),
             ExtraArgs={"Metadata": {"sha256": sha}, "MetadataDirective": "REPLACE"},
             Config=self._transfer_config(),
         )
@@ -323,25 +347,28 @@ class S3Lake(Lake):
         return sha if sha else self.content_sha256(key)
 
     def content_sha256(self, key: str) -> str:
-        """SHA-256 recomputed from the bytes on the server: what verification trusts."""
+        """Hashed from the bytes the server returns, through a managed download (ranged GETs
+        in parallel, interrupted ones retried), never from the metadata."""
+        sink = _Digest()
+        self._call(
+            "read",
+            key,
+            self.client.download_fileobj,
+            self.bucket,
+            self._key(key),
+            sink,
+            Config=self._transfer_config(),
+        )
+        return sink.sha.hexdigest()
 
-        def run() -> str:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
-            digest = hashlib.sha256()
-            for block in body.iter_chunks(chunk_size=MB):
-                digest.update(block)
-            return digest.hexdigest()
-
-        return self._call("read", key, run)
-
-    def abort_stale_uploads(self, older_than: timedelta = timedelta(hours=1)) -> int:
+    def abort_interrupted_writes(self, older_than: timedelta = timedelta(hours=1)) -> int:
         """Abort multipart uploads left by killed processes: invisible, but they hold space."""
         cutoff = datetime.now(UTC) - older_than
 
         def run() -> int:
             done = 0
             pages = self.client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=self.bucket, Prefix=self.prefix
+                Bucket=self.bucket, Prefix=f"{self.prefix}/" if self.prefix else ""
             )
             for page in pages:
                 for up in page.get("Uploads", []):

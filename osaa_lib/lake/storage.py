@@ -14,10 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from osaa_lib.config import TARGETS, Settings
-from osaa_lib.lake import Lake, ObjectInfo, join, open_lake
-
-SNAPSHOTS = "ops/storage"
+from osaa_lib.config import Settings
+from osaa_lib.lake import Lake, ObjectInfo, keys, open_lake
 
 
 @dataclass(frozen=True)
@@ -58,26 +56,10 @@ class StorageReport:
         return sum(r.objects for r in self.rows)
 
 
-def classify(key: str) -> tuple[str, str, str]:
-    """(environment, zone, source) of a key in the runbook layout."""
-    parts = key.split("/")
-    head = parts[0]
-    if head in TARGETS:
-        if len(parts) == 2:
-            return head, "(root)", ""
-        return head, parts[1], parts[2] if len(parts) > 3 else ""
-    if head == "backups":
-        env = parts[1].split("-", 1)[0] if len(parts) > 2 else ""
-        return "backups", env or "(root)", ""
-    if head == "ops":
-        return "ops", parts[1] if len(parts) > 2 else "(root)", ""
-    return "(other)", head if len(parts) > 1 else "(root)", ""
-
-
 def summarise(objects: list[ObjectInfo]) -> list[StorageRow]:
     totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for obj in objects:
-        slot = totals[classify(obj.key)]
+        slot = totals[keys.classify(obj.key)]
         slot[0] += 1
         slot[1] += obj.size
     return [StorageRow(*k, *v) for k, v in sorted(totals.items())]
@@ -85,16 +67,17 @@ def summarise(objects: list[ObjectInfo]) -> list[StorageRow]:
 
 def _all_objects(settings: Settings, lake: Lake) -> list[ObjectInfo]:
     objects = list(lake.list())
-    nested = settings.backup_root.rstrip("/") == f"{settings.lake_root.rstrip('/')}/backups"
-    if not nested:
+    if not keys.backups_in_lake(settings):
         blake = open_lake(settings, settings.backup_root)
-        objects += [ObjectInfo(f"backups/{o.key}", o.size, o.modified) for o in blake.list()]
+        objects += [
+            ObjectInfo(keys.nested_backup_key(o.key), o.size, o.modified) for o in blake.list()
+        ]
     return objects
 
 
 def _snapshots(lake: Lake) -> list[dict]:
     out = []
-    for obj in lake.list(SNAPSHOTS):
+    for obj in lake.list(keys.STORAGE):
         if obj.key.endswith(".json"):
             try:
                 out.append(json.loads(lake.read_bytes(obj.key)))
@@ -137,7 +120,7 @@ def storage_report(
         "rows": [asdict(r) for r in report.rows],
     }
     if record:
-        report.snapshot_key = join(SNAPSHOTS, f"{taken.strftime('%Y%m%dT%H%M%S%fZ')}.json")
+        report.snapshot_key = keys.storage_snapshot_key(taken)
         lake.write_bytes(report.snapshot_key, json.dumps(current, indent=1).encode())
     report.growth = growth([*snapshots, current], monthly)
     if html_out:

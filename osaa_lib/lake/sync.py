@@ -15,23 +15,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import socket
-import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError, LockError, PromotionError
+from osaa_lib.lake import keys
 from osaa_lib.lake.base import Lake, ObjectInfo, join
-from osaa_lib.lake.local import LocalLake
 
 Progress = Callable[[str, int, int], None]
-INTERNAL_PARTS = ("_incoming", "_probe", "_locks", "_backup.json", "_release.json")
 
 
 @dataclass(frozen=True)
@@ -62,45 +59,16 @@ class SyncOutcome:
         return sum(1 for c in self.changes if c.action == action)
 
 
-def now_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
 def relative(objects: list[ObjectInfo], prefix: str) -> dict[str, ObjectInfo]:
     """Objects below prefix keyed by their path relative to it, internal folders skipped."""
     cut = len(prefix.rstrip("/")) + 1 if prefix else 0
     out = {}
     for obj in objects:
         rel = obj.key[cut:]
-        if any(part in INTERNAL_PARTS for part in rel.split("/")):
+        if keys.is_internal(rel):
             continue
         out[rel] = obj
     return out
-
-
-def content_sha256(lake: Lake, key: str) -> str:
-    """The digest of the bytes actually stored (S3 metadata is not trusted for verification)."""
-    recompute = getattr(lake, "content_sha256", None)
-    return recompute(key) if recompute else lake.checksum(key)
-
-
-def transfer(src: Lake, src_key: str, dst: Lake, dst_key: str, scratch: Path | None = None) -> None:
-    """Copy one object between lakes: server-side when both are S3, else via a temp file."""
-    from osaa_lib.lake.s3 import S3Lake
-
-    if isinstance(src, S3Lake) and isinstance(dst, S3Lake) and src.endpoint == dst.endpoint:
-        src.copy_to(src_key, dst, dst_key)
-        return
-    if isinstance(src, LocalLake):
-        dst.put_file(Path(src.uri(src_key)), dst_key)
-        return
-    folder = Path(tempfile.mkdtemp(prefix="osaa-xfer-", dir=scratch))
-    try:
-        local = folder / "object"
-        src.get_file(src_key, local)
-        dst.put_file(local, dst_key)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 _CONNECTIONS: dict[Settings, Any] = {}
@@ -172,7 +140,7 @@ def plan(
     for rel, obj in target.items():
         if rel in source:
             continue
-        if mirror_zones is None or rel.split("/", 1)[0] in mirror_zones:
+        if mirror_zones is None or keys.zone(rel) in mirror_zones:
             changes.append(Change("remove", join(dst_prefix, rel), obj.size))
     return source, changes, unchanged
 
@@ -204,7 +172,7 @@ def stage(
     """Transfer every changed object next to the target, where no reader looks, and verify it."""
     source, changes, unchanged = plan(src, src_prefix, dst, dst_prefix, mirror_zones)
     staged = Staged(
-        dst, dst_prefix, join("ops", "incoming", op_id, dst_prefix), SyncOutcome(changes, unchanged)
+        dst, dst_prefix, keys.incoming_key(op_id, dst_prefix), SyncOutcome(changes, unchanged)
     )
     counter = RowCounter(settings)
     copies = [c for c in changes if c.action != "remove"]
@@ -213,7 +181,7 @@ def stage(
             rel = staged.rel(change.key)
             src_key = join(src_prefix, rel) if src_prefix else rel
             tmp = join(staged.incoming, rel)
-            transfer(src, src_key, dst, tmp)
+            src.copy_to(src_key, dst, tmp)
             want = expected.get(rel) if expected else None
             want_sha = want.sha256 if want else src.checksum(src_key)
             want_rows = want.rows if want else counter(src, src_key)
@@ -249,10 +217,8 @@ def commit(staged: Staged, progress: Progress | None = None) -> None:
 def clear_incoming(lake: Lake) -> int:
     """Remove what interrupted runs left: staged copies, and multipart uploads of killed
     processes (invisible, but billed) older than an hour."""
-    abort = getattr(lake, "abort_stale_uploads", None)
-    if abort is not None:
-        abort()
-    return lake.delete_prefix(join("ops", "incoming"))
+    lake.abort_interrupted_writes()
+    return lake.delete_prefix(keys.incoming_prefix())
 
 
 def discard(staged: Staged) -> None:
@@ -296,7 +262,7 @@ def verify(
     if not info or info[0].size != size:
         got = info[0].size if info else "nothing"
         raise PromotionError(f"copy of {origin} has size {got}, expected {size}")
-    actual = content_sha256(lake, key)
+    actual = lake.content_sha256(key)
     if actual != sha:
         raise PromotionError(f"copy of {origin} has sha256 {actual[:12]}…, expected {sha[:12]}…")
     got_rows = counter(lake, key)
@@ -320,21 +286,24 @@ def lake_lock(lake: Lake, name: str, command: str) -> Iterator[str]:
     A lock left by a process that died on this machine (e.g. while S3 was down, so it could not
     delete its lock) is taken over; a lock from another machine is reported, never broken.
     """
-    key = join("ops", "_locks", f"{name}.lock")
+    key = keys.lock_key(name)
     body = json.dumps(
         {
             "command": command,
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "token": uuid.uuid4().hex,  # tells this attempt's lock from any other
         }
     ).encode()
-    if not _create_if_absent(lake, key, body):
+    if not lake.create_if_absent(key, body):
         try:
-            holder = json.loads(lake.read_bytes(key))
+            raw = lake.read_bytes(key)
+            holder = json.loads(raw)
         except (LakeError, ValueError):
-            holder = {}
-        if not (_is_stale(holder) and _replace_stale(lake, key, body)):
+            raw, holder = b"", {}
+        mine = raw == body  # our create succeeded, but its answer was lost and retried
+        if not (mine or (_is_stale(holder) and _replace_stale(lake, key, body))):
             who = (
                 f"{holder.get('command')} (pid {holder.get('pid')} on {holder.get('host')}, "
                 f"since {holder.get('since')})"
@@ -366,19 +335,4 @@ def _is_stale(holder: dict[str, Any]) -> bool:
 
 def _replace_stale(lake: Lake, key: str, body: bytes) -> bool:
     lake.delete(key)
-    return _create_if_absent(lake, key, body)
-
-
-def _create_if_absent(lake: Lake, key: str, body: bytes) -> bool:
-    put_if_absent = getattr(lake, "put_if_absent", None)
-    if put_if_absent is not None:
-        return bool(put_if_absent(key, body))
-    path = Path(lake.uri(key))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(body)
-    return True
+    return lake.create_if_absent(key, body)

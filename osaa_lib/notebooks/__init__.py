@@ -20,7 +20,6 @@ from osaa_lib.notebooks.runner import (
     NotebookRun,
     check_run_id,
     export_ipynb,
-    new_run_id,
     notebook_path,
     prepare,
     render_html,
@@ -30,7 +29,6 @@ from osaa_lib.notebooks.runner import (
 
 __all__ = [
     "RESULTS_ENV", "NotebookError", "NotebookRun", "applied_settings", "apply_controls",
-    "check_run_id", "controls", "effective", "emit", "export_ipynb", "new_run_id",
-    "notebook_path", "notebook_settings", "parameters", "prepare", "render_html", "run",
-    "settings_environ",
+    "check_run_id", "controls", "effective", "emit", "export_ipynb", "notebook_path",
+    "notebook_settings", "parameters", "prepare", "render_html", "run", "settings_environ",
 ]

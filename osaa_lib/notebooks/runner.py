@@ -23,12 +23,12 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import OsaaError
+from osaa_lib.lake import keys
 from osaa_lib.notebooks.params import RESULTS_ENV
 
 _REGISTERED: set[str] = set()
@@ -58,12 +58,6 @@ class NotebookRun:
     ok: bool
     error: str | None = None
     results: dict[str, Any] = field(default_factory=dict)
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable by time, unique across machines, and safe as a folder and file name."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def check_run_id(run_id: str) -> str:
@@ -225,7 +219,7 @@ def run(
 
     path = notebook_path(notebook, settings)
     params = dict(params or {})
-    run_id = check_run_id(str(params.get("run_id") or new_run_id()))
+    run_id = check_run_id(str(params.get("run_id") or keys.new_run_id()))
     params["run_id"] = run_id
     out_dir = Path(out_dir or settings.reports_dir / run_id)
     out_dir.mkdir(parents=True, exist_ok=True)

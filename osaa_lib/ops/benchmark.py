@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
+from osaa_lib.lake import keys
 from osaa_lib.ops import runs
 
 if TYPE_CHECKING:
     from osaa_lib.lake import Lake
 
 log = logging.getLogger(__name__)
-BASELINES_PREFIX = "ops/baselines"
 
 
 @dataclass
@@ -154,7 +154,7 @@ def run_benchmark(
     data = Path(data_dir) if data_dir else generated_data(settings, scale)
     run = runs.current()
     result = BenchmarkResult(
-        run_id=run.run_id if run else runs.new_run_id(),
+        run_id=run.run_id if run else keys.new_run_id(),
         scale=scale,
         data_dir=str(data),
         machine=machine(),
@@ -193,7 +193,7 @@ def run_benchmark(
 
 
 def save_baseline(lake: Lake, result: BenchmarkResult) -> str:
-    key = f"{BASELINES_PREFIX}/{result.created[:10]}/{result.run_id}.json"
+    key = keys.baseline_key(result.created[:10], result.run_id)
     lake.write_bytes(key, json.dumps(result.to_dict(), indent=1).encode())
     result.baseline_key = key
     return key
@@ -201,13 +201,13 @@ def save_baseline(lake: Lake, result: BenchmarkResult) -> str:
 
 def latest_baseline(lake: Lake, scale: str | None = "full") -> dict[str, Any] | None:
     """The newest baseline (of this scale when given, else of any scale)."""
-    keys = sorted(
-        (o.key for o in lake.list(BASELINES_PREFIX) if o.key.endswith(".json")),
-        key=lambda k: k.rsplit("/", 1)[-1],
+    found = sorted(
+        (o.key for o in lake.list(keys.BASELINES) if o.key.endswith(".json")),
+        key=keys.baseline_run_id,
         reverse=True,
     )
     fallback = None
-    for key in keys:
+    for key in found:
         try:
             data = json.loads(lake.read_bytes(key))
         except (ValueError, OSError) as exc:

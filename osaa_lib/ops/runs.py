@@ -17,7 +17,6 @@ import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RUNS_PREFIX = "ops/runs"
 RUNNING, SUCCESS, FAILED = "running", "success", "failed"
 CRASHED = "crashed"  # never stored: what `status()` calls a `running` record whose process is gone
 INTERRUPTED = 130  # the exit code of a run stopped with Ctrl-C
@@ -182,16 +180,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_run_id(moment: datetime | None = None) -> str:
-    """Sortable by time, unique across machines: `20261129T123000123Z-1a2b3c4d`."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return f"{moment:%Y%m%dT%H%M%S}{moment.microsecond // 1000:03d}Z-{uuid.uuid4().hex[:8]}"
-
-
 def run_key(run_id: str, start: str) -> str:
     from osaa_lib.lake import keys
 
-    return keys.run_key(run_id, f"{parse_time(start):%Y-%m-%d}")
+    return keys.run_key(run_id, parse_time(start).date())
 
 
 def current() -> RunRecord | None:
@@ -258,13 +250,15 @@ def _jsonable(value: Any, secrets: list[str]) -> Any:
 
 def start_record(settings: Settings, command: str, arguments: Mapping[str, Any]) -> RunRecord:
     """A new record for a run starting now (not yet saved, not yet current)."""
+    from osaa_lib.lake import keys
+
     now = datetime.now(UTC)
     try:
         os_user = getpass.getuser()
     except (KeyError, OSError):
         os_user = ""
     return RunRecord(
-        run_id=new_run_id(now),
+        run_id=keys.new_run_id(now),
         command=command,
         arguments=_jsonable(dict(arguments), settings.secrets()),
         user=settings.username,
@@ -376,17 +370,19 @@ def load_runs(
     until: datetime | None = None,
 ) -> list[RunRecord]:
     """Runs that started in [since, until), oldest first; unreadable objects are skipped."""
+    from osaa_lib.lake import keys
+
     until = until or datetime.now(UTC) + timedelta(days=1)
     if since is not None:
-        keys: list[str] = []
+        found: list[str] = []
         day: date = since.astimezone(UTC).date()
         while day <= until.astimezone(UTC).date():
-            keys += [o.key for o in lake.list(f"{RUNS_PREFIX}/{day:%Y-%m-%d}")]
+            found += [o.key for o in lake.list(keys.runs_prefix(day))]
             day += timedelta(days=1)
     else:
-        keys = [o.key for o in lake.list(RUNS_PREFIX)]
+        found = [o.key for o in lake.list(keys.runs_prefix())]
     out = []
-    for key in sorted(k for k in keys if k.endswith(".json")):
+    for key in sorted(k for k in found if k.endswith(".json")):
         try:
             record = RunRecord.from_dict(json.loads(lake.read_bytes(key)))
             moment = record.started_at

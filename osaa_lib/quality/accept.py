@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import OsaaError
-from osaa_lib.lake import Lake, open_lake
+from osaa_lib.lake import Lake, keys, open_lake
 from osaa_lib.quality import history
 from osaa_lib.quality.model import CheckResult
 
@@ -140,7 +140,7 @@ def accept(
             "reviewer": reviewer or settings.username or getpass.getuser(),
             "status": status,
         }
-        history.write_rows(con, lake, settings, "dq_accepted", history.new_run_id(now), [mark])
+        history.write_rows(con, lake, settings, "dq_accepted", keys.new_run_id(now), [mark])
         return mark
     finally:
         con.close()

@@ -7,8 +7,6 @@ works on a local folder and on S3.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
@@ -95,12 +93,6 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("status", "VARCHAR"),
     ],
 }
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable by time, unique across machines."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:6]}"
 
 
 def table_key(settings: Settings, table: str, run_id: str) -> str:
@@ -209,9 +201,7 @@ def write_query(
 
 def previous_run_id(lake: Lake, settings: Settings, before: str | None = None) -> str | None:
     """The latest recorded run (strictly before `before` when given)."""
-    ids = sorted(
-        k.rsplit("/", 1)[-1][: -len(".parquet")] for k in _files(lake, settings, "dq_runs")
-    )
+    ids = sorted(keys.history_run_id(k) for k in _files(lake, settings, "dq_runs"))
     if before is not None:
         ids = [i for i in ids if i < before]
     return ids[-1] if ids else None

@@ -12,7 +12,7 @@ from typing import Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError, OsaaError
-from osaa_lib.lake import Lake, join
+from osaa_lib.lake import Lake, keys
 from osaa_lib.lake.keys import master_key
 
 log = logging.getLogger(__name__)
@@ -20,50 +20,46 @@ MASTER = "master"
 
 
 def source_keys(settings: Settings, lake: Lake) -> dict[str, str]:
-    prefix = join(settings.staging_prefix, "sources")
     out = {}
-    for obj in lake.list(prefix):
-        name = obj.key.rsplit("/", 1)[-1]
-        if name.endswith(".parquet") and "/" not in obj.key[len(prefix) + 1 :]:
-            out[name[: -len(".parquet")]] = obj.key
+    for obj in lake.list(keys.schema_prefix(settings, "sources")):
+        model = keys.parse_table_key(settings, obj.key)
+        if model and model.startswith("sources."):
+            out[model.split(".", 1)[1]] = obj.key
     return out
 
 
-def discover(settings: Settings, lake: Lake, sources: list[str] | None = None) -> dict[str, str]:
+def published_tables(
+    settings: Settings, lake: Lake, sources: list[str] | None = None
+) -> dict[str, str]:
     """Table name (`master` or a source name) -> URI of its published Parquet."""
-    keys = source_keys(settings, lake)
+    found = source_keys(settings, lake)
     if lake.exists(master_key(settings)):
-        keys[MASTER] = master_key(settings)
+        found[MASTER] = master_key(settings)
+    where = lake.uri(keys.staging_prefix(settings))
     if sources:
-        missing = [s for s in sources if s not in keys]
+        missing = [s for s in sources if s not in found]
         if missing:
-            where = lake.uri(join(settings.staging_prefix))
-            known = ", ".join(sorted(keys)) or "nothing"
+            known = ", ".join(sorted(found)) or "nothing"
             raise LakeError(
                 f"no published table for {', '.join(missing)} under {where} (found: {known}); "
                 "run `osaa etl` first"
             )
-        keys = {k: v for k, v in keys.items() if k in sources}
-    if not keys:
+        found = {k: v for k, v in found.items() if k in sources}
+    if not found:
         raise LakeError(
-            f"nothing published under {lake.uri(join(settings.staging_prefix))}: "
-            "run `osaa etl` (or `osaa transform publish`) first"
+            f"nothing published under {where}: run `osaa etl` (or `osaa transform publish`) first"
         )
-    order = sorted(k for k in keys if k != MASTER) + ([MASTER] if MASTER in keys else [])
-    return {k: lake.uri(keys[k]) for k in order}
+    order = sorted(k for k in found if k != MASTER) + ([MASTER] if MASTER in found else [])
+    return {k: lake.uri(found[k]) for k in order}
 
 
 def reference_uri(settings: Settings, lake: Lake) -> str | None:
-    key = join(settings.staging_prefix, "reference", "countries.parquet")
+    key = keys.table_key(settings, "reference.countries")
     return lake.uri(key) if lake.exists(key) else None
 
 
 def published_at(settings: Settings, lake: Lake, table: str) -> datetime | None:
-    key = (
-        master_key(settings)
-        if table == MASTER
-        else join(settings.staging_prefix, "sources", f"{table}.parquet")
-    )
+    key = master_key(settings) if table == MASTER else keys.table_key(settings, f"sources.{table}")
     found = lake.list(key)
     return found[0].modified if found else None
 
@@ -74,7 +70,9 @@ def source_updated_at(settings: Settings, lake: Lake, source: str) -> datetime |
     if rec and rec.get("source_updated"):
         value = rec["source_updated"]
         return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    objs = [o for o in lake.list(join(settings.landing_prefix, source)) if "/_" not in o.key]
+    objs = [
+        o for o in lake.list(keys.landing_prefix(settings, source)) if keys.landed_source(o.key)
+    ]
     return max((o.modified for o in objs), default=None)
 
 

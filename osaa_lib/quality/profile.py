@@ -83,10 +83,10 @@ def run_profile(
     from osaa_lib.db import connect
     from osaa_lib.lake import open_lake
     from osaa_lib.quality.config import load_config
-    from osaa_lib.quality.inputs import discover
+    from osaa_lib.quality.inputs import published_tables
 
     lake = lake or open_lake(settings)
-    tables = tables or discover(settings, lake, sources)
+    tables = tables or published_tables(settings, lake, sources)
     cfg = load_config(settings)
     con = connect(settings)
     try:

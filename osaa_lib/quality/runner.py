@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
-from osaa_lib.lake import Lake, open_lake
+from osaa_lib.lake import Lake, keys, open_lake
 from osaa_lib.quality import anomalies, checks, history, inputs, integrity
 from osaa_lib.quality.accept import apply_to_anomalies, apply_to_checks, load_marks
 from osaa_lib.quality.config import QualityConfig, load_config
@@ -139,9 +139,9 @@ def run_checks(
     started = time.perf_counter()
     lake = lake or open_lake(settings)
     now = now or datetime.now(UTC)
-    run_id = run_id or history.new_run_id()
+    run_id = run_id or keys.new_run_id()
     cfg = config if isinstance(config, QualityConfig) else load_config(settings, config)
-    tables = tables or inputs.discover(settings, lake, sources)
+    tables = tables or inputs.published_tables(settings, lake, sources)
     con = connect(settings)
     try:
         integrity.load_reference(con, inputs.reference_uri(settings, lake))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
 from osaa_lib.lake import Lake, open_lake
+from osaa_lib.lake import keys as lake_keys
 from osaa_lib.quality.checks import lit, rows
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def list_vintages(settings: Settings, lake: Lake, source: str) -> dict[str, list
 
 
 def _data_key(keys: list[str]) -> str | None:
-    names = {k.rsplit("/", 1)[-1][: -len(".parquet")]: k for k in keys}
+    names = {lake_keys.stem(k): k for k in keys}
     for stem, key in sorted(names.items()):
         if stem.endswith("_DATA_NATIONAL") or stem == "WDICSV":
             return key

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError, TransformError
-from osaa_lib.lake import Lake, open_lake
+from osaa_lib.lake import Lake, keys, open_lake
 
 if TYPE_CHECKING:
     from sqlmesh import Context
@@ -85,7 +85,7 @@ def database_path(settings: Settings) -> Path:
 
 
 def _landed(settings: Settings, lake: Lake) -> dict[str, dict[str, LandedFile]]:
-    prefix = settings.landing_prefix
+    prefix = keys.landing_prefix(settings)
     out: dict[str, dict[str, LandedFile]] = {}
     try:
         objects = lake.list(prefix)
@@ -94,10 +94,10 @@ def _landed(settings: Settings, lake: Lake) -> dict[str, dict[str, LandedFile]]:
     except Exception as exc:  # noqa: BLE001 - a backend error becomes one actionable message
         raise LakeError(f"cannot list {lake.uri(prefix)}: {exc}") from exc
     for obj in objects:
-        parts = obj.key[len(prefix) + 1 :].split("/")
-        if len(parts) != 2 or not parts[1].endswith(".parquet") or parts[0].startswith("_"):
+        landed = keys.parse_landing_key(obj.key)
+        if landed is None:
             continue
-        source, stem = parts[0], parts[1][: -len(".parquet")]
+        source, stem = landed.source, landed.stem
         if not SOURCE_NAME.match(source):
             continue
         sig = f"{obj.size}:{obj.modified.timestamp():.6f}"
@@ -191,7 +191,7 @@ def discover(
                 seen_years[landed.key] = [landed.signature, years]
             entry["years"] = ",".join(years)
         blueprints[layout].append(entry)
-    root = lake.uri(settings.landing_prefix)
+    root = lake.uri(keys.landing_prefix(settings))
     return Project(root, files, blueprints, handwritten, ignored, seen_years)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError, TransformError
 from osaa_lib.lake import open_lake
-from osaa_lib.lake.keys import table_key
+from osaa_lib.lake.keys import staging_prefix, table_key
 from osaa_lib.transform.project import database_path
 
 
@@ -59,7 +59,7 @@ def _publish(settings: Settings, force: bool = False) -> PublishResult:
     tokens = state.get("tokens", {})
     done = dict(state.get("published", {}))
     lake = open_lake(settings)
-    result = PublishResult(settings.staging_prefix)
+    result = PublishResult(staging_prefix(settings))
     con = None
     try:
         for model in sorted(physical):

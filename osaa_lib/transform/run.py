@@ -21,6 +21,7 @@ from typing import Any
 
 from osaa_lib.config import Settings
 from osaa_lib.errors import IngestError, TransformError
+from osaa_lib.lake.keys import landed_source
 from osaa_lib.transform.project import Project, database_path, discover, open_context
 from osaa_lib.transform.state import (
     fingerprint,
@@ -123,7 +124,7 @@ def _plan_apply(
         landing = dict(state.get("landing") or {})
         if landing:
             for key, sig in signatures.items():
-                if key.split("/")[-2] in handled:
+                if landed_source(key) in handled:
                     landing[key] = sig
             write_state(settings, {**read_state(settings), "landing": landing})
         return result
@@ -320,8 +321,9 @@ def _restatements(
         return []
     env = ctx.state_reader.get_environment("prod")
     existing = {s.name for s in env.snapshots} if env else set()
-    changed = {key.split("/")[-2] for key, sig in signatures.items() if previous.get(key) != sig}
-    changed |= {key.split("/")[-2] for key in previous if key not in signatures}
+    changed = {landed_source(key) for key, sig in signatures.items() if previous.get(key) != sig}
+    changed |= {landed_source(key) for key in previous if key not in signatures}
+    changed.discard(None)
     wanted: set[str] | None = None
     if selected:
         wanted = set(selected)

@@ -118,13 +118,11 @@ def test_cli_promote_backup_restore_drill_report(
 
 
 def test_cli_unreachable_endpoint_names_it_and_hides_keys(
-    s3_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     from osaa_lib.cli import app
-    from osaa_lib.lake.s3 import S3Lake
     from tests.s3_server import free_ports
 
-    monkeypatch.setattr(S3Lake, "backoff", 0.05)
     (port,) = free_ports(1)
     s = s3_settings()
     env = {**env_of(s, tmp_path), "S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}

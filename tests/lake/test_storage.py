@@ -8,20 +8,7 @@ from collections.abc import Callable
 from osaa_lib.config import Settings
 from osaa_lib.lake import open_lake
 from osaa_lib.lake.backup import backup
-from osaa_lib.lake.storage import classify, growth, storage_report
-
-
-def test_classify_layout() -> None:
-    assert classify("dev/landing/sdg/SDG_LABEL.parquet") == ("dev", "landing", "sdg")
-    assert classify("dev/staging/dev_ann/master/indicators.parquet") == (
-        "dev",
-        "staging",
-        "dev_ann",
-    )
-    assert classify("prod/staging/master/indicators.parquet") == ("prod", "staging", "master")
-    assert classify("prod/_release.json") == ("prod", "(root)", "")
-    assert classify("backups/prod-20260101T000000Z/landing/a.parquet") == ("backups", "prod", "")
-    assert classify("ops/runs/2026-01-01/r.json") == ("ops", "runs", "")
+from osaa_lib.lake.storage import growth, storage_report
 
 
 def test_report_records_snapshots_and_growth(backend_settings: Callable[..., Settings]) -> None:

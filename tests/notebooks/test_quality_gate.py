@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from osaa_lib.cli import app
+from osaa_lib.lake import keys
 from tests.conftest import REPO, settings_at
 from tests.notebooks.conftest import not_blank
 from tests.quality.conftest import STRICT_MASTER
@@ -22,7 +23,7 @@ def gated(tmp_path_factory: pytest.TempPathFactory):
     """`osaa run-notebooks quality_report` twice over a master with planted duplicate keys."""
     root = tmp_path_factory.mktemp("gate")
     settings = settings_at(root)
-    master = Path(settings.lake_root) / settings.staging_prefix / "master" / "indicators.parquet"
+    master = Path(settings.lake_root) / keys.master_key(settings)
     master.parent.mkdir(parents=True)
     planted = make_master(master)
     strict = root / "quality.toml"  # the project's thresholds, master duplicates blocking

@@ -9,7 +9,7 @@ import pytest
 
 from osaa_lib.config import Settings
 from osaa_lib.db import connect
-from osaa_lib.lake import Lake, open_lake
+from osaa_lib.lake import Lake, keys, open_lake
 from osaa_lib.ops import benchmark, runs
 from tests.conftest import REPO
 
@@ -20,7 +20,7 @@ def land(settings: Settings) -> None:
     """A real, small ingest: every SDG CSV of the raw folder to Parquet in the (scratch) lake."""
     lake = open_lake(settings)
     for csv in sorted(Path(settings.raw_dir).glob("sdg/*.csv")):
-        key = f"{settings.landing_prefix}/sdg/{csv.stem}.parquet"
+        key = f"{keys.landing_prefix(settings)}/sdg/{csv.stem}.parquet"
         with lake.writing(key) as tmp, connect(settings) as con:
             con.execute(
                 f"COPY (SELECT * FROM read_csv('{csv}', header=true, all_varchar=true)) "
@@ -30,7 +30,7 @@ def land(settings: Settings) -> None:
 
 def count(settings: Settings) -> None:
     lake = open_lake(settings)
-    key = f"{settings.landing_prefix}/sdg/SDG_DATA_NATIONAL.parquet"
+    key = f"{keys.landing_prefix(settings)}/sdg/SDG_DATA_NATIONAL.parquet"
     with connect(settings) as con:
         (rows,) = con.execute(f"SELECT count(*) FROM '{lake.uri(key)}'").fetchone()
     runs.record_stage("count sdg", rows_in=rows)

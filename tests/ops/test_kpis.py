@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from osaa_lib.db import connect
-from osaa_lib.lake import Lake
+from osaa_lib.lake import Lake, keys
+from osaa_lib.lake.keys import new_run_id
 from osaa_lib.ops import kpis
-from osaa_lib.ops.runs import RunRecord, Stage, new_run_id, save
+from osaa_lib.ops.runs import RunRecord, Stage, save
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 WEEK_AGO = NOW - timedelta(days=7)
@@ -133,7 +134,7 @@ def test_upload_success_from_stage_counts_then_commands() -> None:
 
 def test_completeness_of_published_master_indicators(settings, lake: Lake) -> None:
     assert kpis.completeness_of(settings) == {}
-    key = f"{settings.staging_prefix}/master/indicators.parquet"
+    key = f"{keys.staging_prefix(settings)}/master/indicators.parquet"
     with lake.writing(key) as tmp, connect(settings) as con:
         con.execute(f"""COPY (
             SELECT 'I' || (i % 7) AS indicator_id,

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from osaa_lib.lake import Lake
+from osaa_lib.lake.keys import new_run_id
 from osaa_lib.ops import benchmark, report
-from osaa_lib.ops.runs import RunRecord, Stage, new_run_id, save
+from osaa_lib.ops.runs import RunRecord, Stage, save
 
 EVIL = "<img src=x onerror=alert(1)>"
 

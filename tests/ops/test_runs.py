@@ -13,7 +13,7 @@ import typer
 
 from osaa_lib.cli._common import guarded
 from osaa_lib.errors import IngestError
-from osaa_lib.lake import Lake, LocalLake
+from osaa_lib.lake import Lake, LocalLake, keys
 from osaa_lib.ops import runs
 
 
@@ -139,7 +139,7 @@ def test_load_runs_window_and_latest(settings, lake: Lake) -> None:
     ):
         start = now - timedelta(days=days)
         rec = runs.RunRecord(
-            runs.new_run_id(start),
+            keys.new_run_id(start),
             command,
             {},
             "tester",

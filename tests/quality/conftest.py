@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from osaa_lib.config import Settings
+from osaa_lib.lake import keys
 from tests.conftest import REPO
 from tests.quality.synth import Planted, make_master
 
@@ -29,7 +30,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Planted]:
 
 def publish(settings: Settings, folder: Path) -> None:
     """Place the synthetic tables where transform publishes them for these settings."""
-    base = Path(settings.lake_root) / settings.staging_prefix
+    base = Path(settings.lake_root) / keys.staging_prefix(settings)
     (base / "master").mkdir(parents=True, exist_ok=True)
     (base / "sources").mkdir(parents=True, exist_ok=True)
     shutil.copy(folder / "master.parquet", base / "master" / "indicators.parquet")

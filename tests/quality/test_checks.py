@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from osaa_lib.errors import ConfigError, LakeError
+from osaa_lib.lake import keys
 from osaa_lib.quality import run_checks
 from osaa_lib.quality.config import load_config
 
@@ -53,7 +54,7 @@ def test_severities_and_gate(result):
 def test_completeness_below_95_percent_is_an_error(settings, make_settings, tmp_path):
     import duckdb
 
-    base = Path(settings.lake_root) / settings.staging_prefix / "sources"
+    base = Path(settings.lake_root) / keys.staging_prefix(settings) / "sources"
     base.mkdir(parents=True)
     duckdb.execute(
         f"""COPY (SELECT 'I1' AS indicator_id, 'KEN' AS country_id, (2000 + i)::INTEGER AS year,
@@ -72,7 +73,7 @@ def test_completeness_below_95_percent_is_an_error(settings, make_settings, tmp_
 def test_series_holes_and_freshness(settings, tmp_path):
     import duckdb
 
-    base = Path(settings.lake_root) / settings.staging_prefix / "sources"
+    base = Path(settings.lake_root) / keys.staging_prefix(settings) / "sources"
     base.mkdir(parents=True)
     duckdb.execute(
         f"""COPY (SELECT 'I' || (i % 2) AS indicator_id, 'KEN' AS country_id,
@@ -94,7 +95,7 @@ def test_volume_and_schema_change_against_previous_run(settings, published, synt
 
     first = run_checks(settings, now=NOW)
     assert first.check("volume_change", "sdg").metric is None
-    key = Path(settings.lake_root) / settings.staging_prefix / "sources" / "sdg.parquet"
+    key = Path(settings.lake_root) / keys.staging_prefix(settings) / "sources" / "sdg.parquet"
     duckdb.execute(
         f"""COPY (SELECT * EXCLUDE (qualifier) REPLACE (year::BIGINT AS year)
               FROM read_parquet('{synth[0] / "sdg.parquet"}') WHERE indicator_id < 'IND.0020')
@@ -203,7 +204,7 @@ def test_project_config_is_valid():
 def test_empty_table_is_checked_without_errors(settings):
     import duckdb
 
-    base = Path(settings.lake_root) / settings.staging_prefix / "sources"
+    base = Path(settings.lake_root) / keys.staging_prefix(settings) / "sources"
     base.mkdir(parents=True)
     duckdb.execute(
         f"""COPY (SELECT 'I'::VARCHAR AS indicator_id, 'KEN'::VARCHAR AS country_id,

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from osaa_lib.cli import app
+from osaa_lib.lake import keys
 from tests.conftest import REPO
 from tests.quality.conftest import publish
 
@@ -71,7 +72,7 @@ def test_accept_check_holds_until_metric_changes(cli_env, synth):
     dup = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "duplicates")
     assert dup["accepted"] and dup["accept_reason"].startswith("accepted: known double")
     # one more duplicated row: a new finding, the gate closes again
-    key = Path(cli_env.lake_root) / cli_env.staging_prefix / "master" / "indicators.parquet"
+    key = Path(cli_env.lake_root) / keys.staging_prefix(cli_env) / "master" / "indicators.parquet"
     src = synth[0] / "master.parquet"
     duckdb.execute(
         f"COPY (SELECT * FROM read_parquet('{src}') UNION ALL "

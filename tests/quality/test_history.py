@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from osaa_lib.db import connect
-from osaa_lib.lake import open_lake
+from osaa_lib.lake import keys, open_lake
 from osaa_lib.quality import history
 
 
@@ -27,7 +27,7 @@ def test_written_runs_show_in_views_append_only(settings):
     now = datetime.now(UTC).replace(tzinfo=None)
     ids = []
     for status in ("pass", "fail"):
-        run_id = history.new_run_id()
+        run_id = keys.new_run_id()
         ids.append(run_id)
         history.write_rows(
             con, lake, settings, "dq_runs", run_id, [{"run_id": run_id, "run_at": now}]
@@ -40,8 +40,8 @@ def test_written_runs_show_in_views_append_only(settings):
             run_id,
             [{"run_id": run_id, "run_at": now, "check_name": "duplicates", "status": status}],
         )
-    keys = [o.key for o in lake.list(settings.history_prefix)]
-    assert f"dev/history/dev_tester/dq_runs/{ids[0]}.parquet" in keys
+    found = [o.key for o in lake.list(keys.history_prefix(settings))]
+    assert f"dev/history/dev_tester/dq_runs/{ids[0]}.parquet" in found
     history.attach_views(con, settings)
     got = con.execute(
         "SELECT run_id, status FROM data_quality.daily_checks "

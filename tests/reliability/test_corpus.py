@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from osaa_lib.lake import keys
 from tests.reliability.conftest import (
     Workspace,
     assert_clean,
@@ -279,8 +280,8 @@ def test_bad_input(name: str, corpus_ws: Workspace, note) -> None:
     ws, source = corpus_ws, source_of(name)
     settings = ws.settings()
     lake = ws.lake
-    landing = lake / settings.landing_prefix / source / f"{case.stem}.parquet"
-    manifest = lake / settings.landing_prefix / source / "_manifests" / f"{case.stem}.json"
+    landing = lake / keys.landing_prefix(settings) / source / f"{case.stem}.parquet"
+    manifest = lake / keys.landing_prefix(settings) / source / "_manifests" / f"{case.stem}.json"
     before_bytes, before_table = sha256(landing), table_fingerprint(landing)
     before_manifest = manifest.read_bytes()
 

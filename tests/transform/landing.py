@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from osaa_lib.config import Settings
-from osaa_lib.lake import join, open_lake
+from osaa_lib.lake import join, keys, open_lake
 
 UPSTREAM = Path(__file__).resolve().parents[3] / "shared" / "data" / "upstream-samples"
 FILES = {
@@ -43,7 +43,7 @@ def land_csv(settings: Settings, source: str, csv: Path, stem: str | None = None
             cast = "VARCHAR"
         quoted = '"' + name.replace('"', '""') + '"'
         cols.append(f"TRY_CAST(NULLIF(TRIM({quoted}), '') AS {cast}) AS \"{c}\"")
-    key = join(settings.landing_prefix, source, f"{stem}.parquet")
+    key = join(keys.landing_prefix(settings), source, f"{stem}.parquet")
     lake = open_lake(settings)
     with lake.writing(key) as tmp:
         con.execute(

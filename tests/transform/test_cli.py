@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from osaa_lib.cli import app
 from osaa_lib.config import Settings
-from osaa_lib.lake import open_lake
+from osaa_lib.lake import keys, open_lake
 from tests.transform.conftest import REPO
 
 runner = CliRunner()
@@ -142,11 +142,11 @@ def test_etl_ingests_the_committed_sample_and_publishes(make_settings) -> None:
     shutil.copytree(REPO / "data" / "raw", settings.raw_dir)
     result = osaa(settings, "etl")
     assert result.exit_code == 0, result.output
-    keys = {o.key for o in open_lake(settings).list(settings.staging_prefix)}
+    found = {o.key for o in open_lake(settings).list(keys.staging_prefix(settings))}
     assert {
         f"dev/staging/dev_tester/{k}.parquet"
         for k in ("master/indicators", "sources/sdg", "sources/opri", "sources/wdi")
-    } <= keys
+    } <= found
     again = osaa(settings, "etl")
     assert again.exit_code == 0 and "up to date" in again.output
     assert "0 table(s) written" in again.output
