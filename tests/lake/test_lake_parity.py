@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,57 @@ def test_failed_writing_keeps_previous_object(any_lake: Lake) -> None:
     assert [o.key for o in any_lake.list("dev")] == ["dev/landing/s/a.parquet"]
 
 
-def test_missing_object_is_a_lake_error(any_lake: Lake) -> None:
-    with pytest.raises(LakeError):
-        any_lake.read_bytes("dev/landing/none/X.parquet")
+def test_missing_object_is_a_lake_error(any_lake: Lake, tmp_path: Path) -> None:
+    missing = "dev/landing/none/X.parquet"
+    for attempt in (
+        lambda: any_lake.read_bytes(missing),
+        lambda: any_lake.checksum(missing),
+        lambda: any_lake.content_sha256(missing),
+        lambda: any_lake.get_file(missing, tmp_path / "x"),
+        lambda: any_lake.copy(missing, "dev/landing/none/Y.parquet"),
+    ):
+        with pytest.raises(LakeError, match="does not exist"):
+            attempt()
+
+
+def test_create_if_absent_creates_once(any_lake: Lake) -> None:
+    key = "ops/_locks/promotion.lock"
+    assert any_lake.create_if_absent(key, b'{"pid": 1}')
+    assert not any_lake.create_if_absent(key, b'{"pid": 2}')
+    assert any_lake.read_bytes(key) == b'{"pid": 1}'
+    assert any_lake.checksum(key) == hashlib.sha256(b'{"pid": 1}').hexdigest()
+    assert [o.key for o in any_lake.list("ops")] == [key]  # no temp file left behind
+    any_lake.delete(key)
+    assert any_lake.create_if_absent(key, b'{"pid": 3}')
+
+
+def test_copy_to_between_lakes(
+    backend_settings, make_settings, tmp_path: Path  # noqa: ANN001
+) -> None:
+    """Every pair of backends: local -> this, this -> local, this -> this (another prefix)."""
+    here = open_lake(backend_settings())
+    local = open_lake(make_settings(), str(tmp_path / "other"))
+    data = b"published" * 100
+    here.write_bytes("qa/staging/sources/sdg.parquet", data)
+    here.copy_to("qa/staging/sources/sdg.parquet", local, "b/sdg.parquet")
+    local.copy_to("b/sdg.parquet", here, "prod/staging/sources/sdg.parquet")
+    backups = open_lake(backend_settings(), here.root + "/backups")
+    here.copy_to("prod/staging/sources/sdg.parquet", backups, "prod-x/sdg.parquet")
+    want = hashlib.sha256(data).hexdigest()
+    assert local.content_sha256("b/sdg.parquet") == want
+    assert here.content_sha256("prod/staging/sources/sdg.parquet") == want
+    assert backups.checksum("prod-x/sdg.parquet") == want
+
+
+def test_abort_interrupted_writes_leaves_objects_alone(any_lake: Lake, tmp_path: Path) -> None:
+    any_lake.write_bytes("dev/landing/s/a.parquet", b"kept")
+    assert any_lake.abort_interrupted_writes() == 0
+    if isinstance(any_lake, LocalLake):  # what a writer killed mid-copy leaves on a folder
+        left = Path(any_lake.root, "dev/landing/s/.b.parquet.tmp-0badc0de")
+        left.write_bytes(b"half")
+        os.utime(left, (0, 0))
+        assert any_lake.abort_interrupted_writes() == 1 and not left.exists()
+    assert any_lake.read_bytes("dev/landing/s/a.parquet") == b"kept"
 
 
 @pytest.mark.parametrize("key", ["../x", "dev/../../etc", "/abs", "a//b", "dev/./x"])
