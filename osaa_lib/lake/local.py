@@ -54,43 +54,44 @@ class LocalLake(Lake):
             raise LakeError(f"{self.uri(key)} does not exist")
         return path.read_bytes()
 
-    def _temp_copy(self, dest: Path, local: Path | None = None, data: bytes = b"") -> Path:
-        tmp = dest.with_name(f".{dest.name}{TMP_MARK}{uuid.uuid4().hex[:8]}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+    @staticmethod
+    def _temp_for(dest: Path) -> Path:
+        return dest.with_name(f".{dest.name}{TMP_MARK}{uuid.uuid4().hex[:8]}")
+
+    @staticmethod
+    def _fill(tmp: Path, local: Path | None = None, data: bytes = b"") -> None:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
         if local is not None:
             shutil.copyfile(local, tmp)
         else:
             tmp.write_bytes(data)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        return tmp
 
     def put_file(self, local: Path, key: str) -> None:
         dest = self._path(key)
-        tmp = None
+        tmp = self._temp_for(dest)
         try:
-            tmp = self._temp_copy(dest, local)
+            self._fill(tmp, local)
             os.replace(tmp, dest)
         except OSError as exc:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise LakeError(f"cannot write {dest}: {exc.strerror or exc}") from exc
 
     def create_if_absent(self, key: str, data: bytes) -> bool:
         dest = self._path(key)
-        tmp = None
+        tmp = self._temp_for(dest)
         try:
-            tmp = self._temp_copy(dest, data=data)
+            self._fill(tmp, data=data)
             os.link(tmp, dest)  # fails if dest exists: no window with a partial file
         except FileExistsError:
             return False
         except OSError as exc:
             raise LakeError(f"cannot create {dest}: {exc.strerror or exc}") from exc
         finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return True
 
     def get_file(self, key: str, local: Path) -> None:
