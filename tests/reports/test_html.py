@@ -62,8 +62,9 @@ def _index_page(settings: Settings) -> str:
 
 def _performance_page(settings: Settings) -> str:
     from osaa_lib.lake import open_lake
+    from osaa_lib.lake.keys import new_run_id
     from osaa_lib.ops import report
-    from osaa_lib.ops.runs import RunRecord, Stage, new_run_id, save
+    from osaa_lib.ops.runs import RunRecord, Stage, save
 
     lake = open_lake(settings)
     now = datetime.now(UTC)
