@@ -4,7 +4,7 @@
 #   docker compose run --rm pipeline promote --from dev --to qa
 #                                                       -> osaa promote --from dev --to qa
 # Arguments after the command name are passed through unchanged. Exit code: the command's own,
-# 2 for an unknown command.
+# 2 for an unknown command or for data/, reports/ or logs/ that this user cannot write.
 set -eu
 
 usage() {
@@ -19,6 +19,21 @@ sqlmesh:     sqlmesh_list | sqlmesh_validate | sqlmesh_lineage | duckdb_cli
 other:       osaa ARGS... (any osaa command) | shell | help
 notebooks:   docker compose --profile ui up ui   (marimo editor on port 2718)
 USAGE
+}
+
+# The mounted folders belong to the host user; a container running as someone else would fail
+# deep inside a command with "Permission denied". Say so at once, with the fix.
+require_writable() {
+    for dir in "${OSAA_PROJECT_DIR:-/app}/data" "${OSAA_PROJECT_DIR:-/app}/reports" \
+        "${OSAA_LOG_DIR:-/var/log/osaa-pipeline}"; do
+        if [ -d "$dir" ] && [ ! -w "$dir" ]; then
+            echo "error: $dir is not writable by uid $(id -u) (gid $(id -g)): it belongs to" \
+                "uid $(stat -c %u "$dir") (gid $(stat -c %g "$dir")) on the host." >&2
+            echo "Run the container as that user: OSAA_UID=\$(id -u) and OSAA_GID=\$(id -g) in .env" \
+                "(see docs/operations.md, Docker)." >&2
+            exit 2
+        fi
+    done
 }
 
 if [ "$#" -eq 0 ]; then
@@ -50,6 +65,7 @@ case "$command" in
         ;;
     osaa) ;;
     ui)
+        require_writable
         exec marimo edit --headless --host 0.0.0.0 --port 2718 notebooks/ "$@"
         ;;
     shell)
@@ -62,4 +78,5 @@ case "$command" in
         ;;
 esac
 
+require_writable
 exec osaa "$@"
