@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OSAA := $(BIN)/osaa
 
 .DEFAULT_GOAL := help
-.PHONY: help install run-pipeline quality test test-fast test-s3 test-reliability lint bench sample-data clean-lake system-deps
+.PHONY: help install run-pipeline quality test test-fast test-s3 test-reliability test-docker lint bench sample-data clean-lake system-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,17 +23,25 @@ install: $(STAMP) ## Create .venv and install the pinned packages
 run-pipeline: $(STAMP) ## Run the whole pipeline on the shipped sample data and write reports/
 	$(OSAA) run-pipeline
 
-system-deps: ## Install the Debian packages the browser tests need (headless Chromium)
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: run 'sudo apt-get install chromium'"; fi; }
+system-deps: ## Install the Debian packages the tests need (headless Chromium; Docker's engine and debootstrap)
+	@missing=""; docker_missing=""; \
+	  command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	  [ -x /usr/sbin/dockerd ] || docker_missing="docker.io"; \
+	  [ -x /usr/sbin/debootstrap ] || docker_missing="$$docker_missing debootstrap"; \
+	  if [ -n "$$missing$$docker_missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      apt-get update -qq \
+	      && { [ -z "$$missing" ] || apt-get install -y -qq $$missing >/dev/null; } \
+	      && { [ -z "$$docker_missing" ] || DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$docker_missing >/dev/null; }; \
+	    else echo "missing: $$missing $$docker_missing: run 'sudo apt-get install' for them"; fi; fi
 
 test: $(STAMP) system-deps ## Run the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-test-fast: $(STAMP) ## Tests without the slow, S3 and browser ones
-	$(BIN)/pytest -q -m "not slow and not s3 and not browser and not reliability"
+test-fast: $(STAMP) ## Tests without the slow, S3, browser, reliability and docker ones
+	$(BIN)/pytest -q -m "not slow and not s3 and not browser and not reliability and not docker"
 
 test-s3: $(STAMP) ## The S3 suite alone, against a SeaweedFS server started by the tests
 	$(BIN)/pytest -q -m s3
@@ -41,13 +49,17 @@ test-s3: $(STAMP) ## The S3 suite alone, against a SeaweedFS server started by t
 test-reliability: $(STAMP) system-deps ## The reliability and security suite alone
 	$(BIN)/pytest -q -m reliability tests/reliability
 
+test-docker: $(STAMP) system-deps ## The docker tier alone: builds the image, runs the runbook's compose commands (root)
+	$(BIN)/pytest -q tests/docker
+
 reliability-report: $(STAMP) system-deps ## Run the reliability suite and rewrite RELIABILITY.md from its results
 	OSAA_RELIABILITY_JSON=/tmp/reliability.json $(BIN)/pytest -q -m reliability tests/reliability
 	$(BIN)/python -m tests.reliability.make_report /tmp/reliability.json
 
-lint: $(STAMP) ## ruff and hadolint
+lint: $(STAMP) ## ruff, hadolint and shellcheck
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/shellcheck --shell=sh docker/*.sh
 
 bench: $(STAMP) ## Full-scale benchmarks; writes benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks
