@@ -10,28 +10,38 @@
 # Any image with Python >= 3.11 as `python3` and its venv module (Debian's python3-venv).
 ARG BASE_IMAGE=python:3.11-slim
 
-FROM ${BASE_IMAGE} AS build
+FROM ${BASE_IMAGE} AS deps
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 RUN python3 -m venv /opt/venv
 WORKDIR /src
 
-# The pinned dependencies in a layer of their own: editing code does not reinstall them. Wheels
-# only: the runtime image has no compiler and needs none. pip's cache is a BuildKit cache mount:
-# a rebuild after a pin change downloads only what changed, and no cache reaches a layer.
+# The pinned dependencies, apart from the project's code: editing code rebuilds neither them nor
+# their (large) layer in the runtime image. Wheels only: the runtime image has no compiler and
+# needs none. pip's cache is a BuildKit cache mount: a rebuild after a pin change downloads only
+# what changed, and no cache reaches a layer.
 COPY pyproject.toml constraints.txt ./
 RUN --mount=type=secret,id=pip_cert --mount=type=cache,target=/root/.cache/pip \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
     && /opt/venv/bin/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
     && /opt/venv/bin/pip install --only-binary=:all: -c constraints.txt -r requirements.txt
 
+# What runs: the dependencies without pip, setuptools or the packages' own test suites.
+FROM deps AS runtime-venv
+RUN /opt/venv/bin/pip uninstall --yes pip setuptools \
+    && find /opt/venv/lib -type d -name tests -path '*/site-packages/*' -prune -exec rm -rf {} +
+
+# The project itself, installed into the same venv; only its own files go on.
+FROM deps AS project
 COPY README.md ./
 COPY osaa_lib ./osaa_lib
+WORKDIR /
 RUN --mount=type=secret,id=pip_cert \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
-    && /opt/venv/bin/pip install --no-cache-dir --no-deps -c constraints.txt . \
-    && /opt/venv/bin/pip uninstall --yes pip setuptools \
-    && find /opt/venv/lib -type d -name tests -path '*/site-packages/*' -prune -exec rm -rf {} +
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps -c /src/constraints.txt /src \
+    && mkdir /out \
+    && cp -a --parents opt/venv/bin/osaa opt/venv/lib/python3*/site-packages/osaa_lib \
+       opt/venv/lib/python3*/site-packages/osaa_workbench-*.dist-info /out/
 
 FROM ${BASE_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \
@@ -50,7 +60,8 @@ RUN groupadd --system --gid 1000 osaa \
     && chown osaa:osaa /home/osaa /var/log/osaa-pipeline /app/data /app/reports \
     && chmod 1777 /home/osaa /var/log/osaa-pipeline
 
-COPY --from=build /opt/venv /opt/venv
+COPY --from=runtime-venv /opt/venv /opt/venv
+COPY --from=project /out/ /
 # The project's runtime files, read-only for the pipeline: the SQLMesh project, the notebooks, the
 # quality thresholds and the small sample in data/raw (the library itself is in /opt/venv).
 COPY sqlMesh /app/sqlMesh

@@ -50,12 +50,17 @@ def test_dockerfile_builds_on_any_python_base() -> None:
     instructions = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert instructions[0] == "ARG BASE_IMAGE=python:3.11-slim"
     stages = re.findall(r"^FROM (\S+)(?: AS (\S+))?$", text, re.M)
-    assert stages == [("${BASE_IMAGE}", "build"), ("${BASE_IMAGE}", "")]
+    assert stages == [
+        ("${BASE_IMAGE}", "deps"),
+        ("deps", "runtime-venv"),
+        ("deps", "project"),
+        ("${BASE_IMAGE}", ""),
+    ]
     # The CA bundle for pip is a build secret, never an ARG/ENV that lands in the history.
     assert "--mount=type=secret,id=pip_cert" in text
     assert not re.search(r"^(ARG|ENV)\b.*(PIP_CERT|CERT|CA_BUNDLE)", text, re.M)
     final = text.split("\nFROM ${BASE_IMAGE}\n", 1)[1]
-    assert "COPY --from=build /opt/venv /opt/venv" in final
+    assert "COPY --from=runtime-venv /opt/venv /opt/venv" in final
     assert "pip install" not in final and "--chmod" not in text
     assert "PYTHONUNBUFFERED=1" in final and "OSAA_LOG_DIR=/var/log/osaa-pipeline" in final
     users = re.findall(r"^USER (\S+)$", text, re.M)
