@@ -168,8 +168,13 @@ class Engine:
                     pids.append(int(entry.name))
         return pids
 
-    def stop(self) -> None:
-        """Remove every container and network, stop the daemon by its PID, delete its folder."""
+    def stop(self) -> dict[str, float]:
+        """Remove every container and network, stop the daemon by its PID, delete its folder.
+
+        Returns the seconds each part took.
+        """
+        timings: dict[str, float] = {}
+        started = time.monotonic()
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(Exception):
                 ids = self.docker("ps", "-aq", check=False, timeout=30).stdout.split()
@@ -186,6 +191,8 @@ class Engine:
         for pid in self._own_processes():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        timings["daemon"] = time.monotonic() - started
+        started = time.monotonic()
         mounts = [
             line.split()[4]
             for line in Path("/proc/self/mountinfo").read_text().splitlines()
@@ -194,6 +201,8 @@ class Engine:
         for mount in sorted(mounts, key=len, reverse=True):
             subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
+        timings["delete"] = time.monotonic() - started
+        return timings
 
 
 def ca_bundle() -> Path | None:
