@@ -75,7 +75,7 @@ WORKDIR /app
 USER 1000:1000
 
 # Settings valid and the lake answering a write/read/delete round trip, without adding to the
-# run history or sending alerts; in the ui service also marimo's /health.
+# run history or sending alerts (the ui service checks marimo's /health instead).
 HEALTHCHECK --interval=5m --timeout=60s --start-period=60s --retries=3 \
     CMD ["osaa-healthcheck"]
 
