@@ -243,6 +243,7 @@ if __name__ == "__main__":  # manual use: python -m tests.docker.engine (prints 
     print("\n".join(f"export {k}={v}" for k, v in eng.env.items()), file=sys.stderr)
     print(f"dockerd PID {eng.process.pid if eng.process else '?'}; Ctrl-C stops it")
     try:
-        signal.pause()
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
     finally:
         eng.stop()
