@@ -73,8 +73,8 @@ def _(
         )
     )
     settings = notebooks.notebook_settings(params)
-    all_regions = explore.regions()
-    names = explore.country_names()
+    all_regions = explore.regions(settings)
+    names = explore.country_names(settings)
     return all_regions, names, params, settings
 
 

@@ -5,7 +5,7 @@ config in memory from the settings (environment / .env), so no path or secret is
 """
 
 from osaa_lib.config import load_settings
-from osaa_lib.transform.project import build_config, discover
+from osaa_lib.transform.project import build_config, find_landed_sources
 
 _settings = load_settings()
-config = build_config(_settings, discover(_settings))
+config = build_config(_settings, find_landed_sources(_settings))

@@ -21,19 +21,7 @@ NULL_MARKERS = ("", "..")
 MAX_REJECTS = 10_000
 MAX_LINE = 2_097_152  # DuckDB's default max_line_size
 SAMPLE_REJECTS = 20
-YEAR = re.compile(r"^\d{4}$")
 ID_NAMES = re.compile(r"^(id|code|iso|iso2|iso3|m49|country|indicator)$|_(id|code|iso[23]?)$")
-
-UIS_DATA = {
-    "indicator_id": "VARCHAR",
-    "country_id": "VARCHAR",
-    "year": "INTEGER",
-    "value": "DOUBLE",
-    "magnitude": "VARCHAR",
-    "qualifier": "VARCHAR",
-}
-UIS_LABEL = {"indicator_id": "VARCHAR", "indicator_label_en": "VARCHAR"}
-WDI_IDS = ("country_name", "country_code", "indicator_name", "indicator_code")
 
 STRUCTURAL = {
     "MISSING COLUMNS": "ragged row",
@@ -120,37 +108,35 @@ def read_header(path: Path, head: bytes) -> list[str]:
 
 
 def layout_for(stem: str, names: list[str], path: Path, con: Any) -> Layout:
-    """Explicit types for the known publisher files; sniffed types, ids as text, otherwise."""
-    upper = stem.upper()
-    if upper.endswith("_DATA_NATIONAL"):
-        return _known("uis_data", UIS_DATA, names, path)
-    if upper.endswith("_LABEL"):
-        return _known("uis_label", UIS_LABEL, names, path)
-    if upper == "WDICSV":
-        _require(WDI_IDS, names, path)
-        years = [n for n in names if YEAR.match(n)]
-        if not years:
+    """Explicit types for the known layouts (`osaa_lib.layouts`); sniffed types otherwise.
+
+    A stem of a known file kind (`*_DATA_NATIONAL`, `*_LABEL`, `*CSV`, `*Series`, in any case)
+    must have that kind's columns; a header that names the long layout's columns (country,
+    year, indicator, value) is read with their types and the other columns as text.
+    """
+    from osaa_lib import layouts
+
+    found = layouts.match(stem)
+    if found:
+        kind = found.file
+        _require(tuple(kind.columns), names, path)
+        years = [n for n in names if layouts.YEAR_COLUMN.match(n)] if kind.years else []
+        if kind.years and not years:
             raise IngestError(f"{path}: line 1: no year columns (1960, 1961, ...) in the header")
-        cols = {n: ("DOUBLE" if YEAR.match(n) else "VARCHAR") for n in names}
-        return Layout("wdi_data", names, cols, years)
-    if upper == "WDISERIES":
-        _require(("series_code",), names, path)
-        return Layout("wdi_series", names, {n: "VARCHAR" for n in names})
+        return Layout(kind.kind, names, kind.types(names), years)
+    mapping = layouts.long_mapping(names)
+    if mapping:
+        return Layout(layouts.LONG, names, layouts.long_types(names, mapping))
     return _sniffed(names, path, con)
 
 
-def _require(required: tuple[str, ...] | dict[str, str], names: list[str], path: Path) -> None:
+def _require(required: tuple[str, ...], names: list[str], path: Path) -> None:
     missing = [c for c in required if c not in names]
     if missing:
         raise IngestError(
             f"{path}: line 1: header lacks column(s) {', '.join(missing)} "
             f"(found: {', '.join(names)})"
         )
-
-
-def _known(kind: str, types: dict[str, str], names: list[str], path: Path) -> Layout:
-    _require(types, names, path)
-    return Layout(kind, names, {n: types.get(n, "VARCHAR") for n in names})
 
 
 def _sniffed(names: list[str], path: Path, con: Any) -> Layout:
@@ -192,14 +178,16 @@ def translate(exc: Exception, path: Path) -> str:
 
 
 def _sql_str(text: str) -> str:
+    """A string literal, only where DuckDB takes no parameter: read_csv's option list and COPY."""
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_options(path: Path, layout: Layout, rejects: bool = True) -> str:
+def read_options(layout: Layout, rejects: bool = True) -> str:
+    """read_csv's options after the path (which is passed as a parameter)."""
     cols = "{" + ", ".join(f"{_sql_str(n)}: {_sql_str(t)}" for n, t in layout.columns.items()) + "}"
     markers = ", ".join(_sql_str(m) for m in NULL_MARKERS)
     opts = (
-        f"{_sql_str(str(path))}, header = true, columns = {cols}, delim = ',', quote = '\"', "
+        f"header = true, columns = {cols}, delim = ',', quote = '\"', "
         f"escape = '\"', nullstr = [{markers}], auto_detect = false, encoding = 'utf-8'"
     )
     if rejects:
@@ -217,8 +205,9 @@ def csv_to_parquet(con: Any, path: Path, layout: Layout, out: Path) -> ReadOutco
     """
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE osaa_rows AS SELECT * FROM read_csv("
-            f"{read_options(path, layout)})"
+            f"CREATE OR REPLACE TEMP TABLE osaa_rows AS SELECT * FROM read_csv(?, "
+            f"{read_options(layout)})",
+            [str(path)],
         )
     except Exception as exc:  # noqa: BLE001 - translated into a message naming the file
         raise IngestError(translate(exc, path)) from None
@@ -336,17 +325,18 @@ def _short(message: str) -> str:
 
 
 def _insert_fixed(con: Any, layout: Layout, fixed: list[list[str]]) -> None:
-    """A literal VALUES list: the rows are few, and executemany would import pandas."""
-
-    def lit(v: str) -> str:
-        return "NULL" if v in NULL_MARKERS else _sql_str(v)
-
-    values = ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in fixed)
-    names = ", ".join(f'"c{i}"' for i in range(len(layout.columns)))
+    """One INSERT of a VALUES list with every cell a parameter (the rows are few)."""
+    width = len(layout.columns)
+    row = "(" + ", ".join(["?::VARCHAR"] * width) + ")"
+    values = ", ".join([row] * len(fixed))
+    names = ", ".join(f'"c{i}"' for i in range(width))
     casts = ", ".join(f'TRY_CAST("c{i}" AS {t})' for i, t in enumerate(layout.columns.values()))
-    con.execute(f"INSERT INTO osaa_rows SELECT {casts} FROM (VALUES {values}) AS v({names})")
+    params = [None if v in NULL_MARKERS else v for record in fixed for v in record]
+    con.execute(
+        f"INSERT INTO osaa_rows SELECT {casts} FROM (VALUES {values}) AS v({names})", params
+    )
 
 
 def schema_of(con: Any, parquet: Path) -> dict[str, str]:
-    rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(parquet))})").fetchall()
+    rows = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(parquet)]).fetchall()
     return {r[0]: r[1] for r in rows}

@@ -98,7 +98,7 @@ class Vintage:
     changed: list[str]
 
 
-def discover(settings: Settings, sources: list[str] | None = None) -> dict[str, list[Path]]:
+def find_raw_files(settings: Settings, sources: list[str] | None = None) -> dict[str, list[Path]]:
     """Source folder -> its CSV files; names are validated because they become lake keys."""
     raw = Path(settings.raw_dir)
     if not raw.is_dir():
@@ -141,7 +141,7 @@ def ingest(
     notify = progress or (lambda _p: None)
     found: dict[str, list[Path]] = {}
     try:
-        found = discover(settings, sources)
+        found = find_raw_files(settings, sources)
     except ConfigError as exc:
         if sources:
             raise
@@ -149,7 +149,12 @@ def ingest(
     for source, paths in found.items():
         holder: list[str] = []
         changed: dict[str, str] = {}
+        clashes = _same_landed_file(paths)
         for path in paths:
+            if path in clashes:
+                result.files.append(clashes[path])
+                notify(Progress(source, clashes[path].stem, "failed", 1.0))
+                continue
             fr, key = _one_file(settings, lake, source, path, force, notify, holder)
             result.files.append(fr)
             if fr.status == "ingested" and key:
@@ -162,6 +167,39 @@ def ingest(
             lake.delete_prefix(keys.vintage_prefix(settings, source, holder[0]))
     result.seconds = time.perf_counter() - start
     return result
+
+
+def landed_stem(path: Path) -> str:
+    """The stem a CSV lands under (`osaa_lib.layouts.canonical_stem`): `sdg_data_national.csv`
+    and `SDG_DATA_NATIONAL.csv` are the same file, `SDG_DATA_NATIONAL`, here and in transform."""
+    from osaa_lib import layouts
+
+    return layouts.canonical_stem(path.stem)
+
+
+def _same_landed_file(paths: list[Path]) -> dict[Path, FileResult]:
+    """Files of one folder that would land as the same file: each fails, naming the others.
+
+    Neither wins, so the last good landing of that file stays what readers see.
+    """
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(landed_stem(path).lower(), []).append(path)
+    out = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        for path in group:
+            others = ", ".join(p.name for p in group if p != path)
+            out[path] = FileResult(
+                path.parent.name,
+                landed_stem(path),
+                str(path),
+                "failed",
+                error=f"{path}: the same file as {others} (file names are compared "
+                "case-insensitively): keep one of them",
+            )
+    return out
 
 
 def _new_vintage_id(lake: Lake, settings: Settings, source: str) -> str:
@@ -209,7 +247,7 @@ def _one_file(
     notify: Callable[[Progress], None],
     vintage: list[str],
 ) -> tuple[FileResult, str | None]:
-    stem = path.stem
+    stem = landed_stem(path)
     fr = FileResult(source, stem, str(path), "failed")
     t0 = time.perf_counter()
     try:
@@ -275,7 +313,7 @@ def _land(
     hasher = _Hasher(path)
     hasher.start()
     con = connect(settings)
-    stem = path.stem
+    stem = landed_stem(path)
     key = landing_key(settings, source, stem)
     vkey = keys.vintage_file_key(settings, source, vintage_id, stem)
     stop = threading.Event()

@@ -52,29 +52,33 @@ def search_indicators(settings: Settings, text: str = "", limit: int = 200) -> A
     )
 
 
-def reference_rows() -> list[dict[str, Any]]:
-    """The country reference, from its committed seed file (fast) or built (slow: ~2 s)."""
-    import csv
+def reference_rows(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """reference.countries as published next to master (or, with no settings, its seed)."""
+    from osaa_lib.db import connect
+    from osaa_lib.lake import keys, open_lake
+    from osaa_lib.transform.reference import load_countries
 
-    from osaa_lib.transform.reference import SEED_PATH, country_rows
+    uri = None
+    if settings is not None:
+        lake = open_lake(settings)
+        key = keys.table_key(settings, "reference.countries")
+        uri = lake.uri(key) if lake.exists(key) else None
+        con = connect(settings)
+    else:
+        import duckdb
 
-    if not SEED_PATH.is_file():
-        return country_rows()
-    flags = ("is_africa", "is_ldc", "is_lldc", "is_sids", "is_aggregate")
-    with SEED_PATH.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    for r in rows:
-        for flag in flags:
-            r[flag] = r[flag].strip().lower() == "true"
-        for key, value in r.items():
-            if value == "" and key != "iso2":
-                r[key] = None
-    return rows
+        con = duckdb.connect()
+    try:
+        cur = con.execute(f"SELECT * FROM {load_countries(con, uri)} ORDER BY iso3")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()
 
 
-def regions() -> dict[str, list[str]]:
+def regions(settings: Settings | None = None) -> dict[str, list[str]]:
     """Africa, its sub-regions (M49 intermediate regions where they exist) and UN groups."""
-    rows = [r for r in reference_rows() if not r.get("is_aggregate")]
+    rows = [r for r in reference_rows(settings) if not r.get("is_aggregate")]
     africa = [r for r in rows if r["is_africa"]]
     out: dict[str, list[str]] = {"Africa": sorted(r["iso3"] for r in africa)}
     for r in africa:
@@ -86,8 +90,8 @@ def regions() -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def country_names() -> dict[str, str]:
-    return {r["iso3"]: r["name"] for r in reference_rows()}
+def country_names(settings: Settings | None = None) -> dict[str, str]:
+    return {r["iso3"]: r["name"] for r in reference_rows(settings)}
 
 
 def series(settings: Settings, indicators: list[str], countries: list[str]) -> Any:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from osaa_lib.layouts import ACCEPTED_TYPES
 from osaa_lib.quality.config import MIN_CHECKS, QualityConfig
 from osaa_lib.quality.model import CheckResult, Metric
 
@@ -18,15 +19,7 @@ if TYPE_CHECKING:
     import duckdb
 
 KEYS = ("indicator_id", "country_id", "year")
-REQUIRED = {
-    "indicator_id": ("VARCHAR",),
-    "country_id": ("VARCHAR",),
-    "year": ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT"),
-    "value": ("DOUBLE", "FLOAT"),
-    "magnitude": ("VARCHAR",),
-    "qualifier": ("VARCHAR",),
-    "indicator_description": ("VARCHAR",),
-}
+REQUIRED = ACCEPTED_TYPES
 
 
 @dataclass

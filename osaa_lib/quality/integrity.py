@@ -17,15 +17,10 @@ REF = "_dq_ref_countries"
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, uri: str | None = None) -> str:
-    """The country reference as a temp table: the published one when given, else the library's."""
-    if uri:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {REF} AS SELECT * FROM read_parquet({lit(uri)})")
-    else:
-        from osaa_lib.transform.reference import countries
+    """The country reference as a temp table: the published reference.countries, else its seed."""
+    from osaa_lib.transform.reference import load_countries
 
-        arrow = countries()  # noqa: F841 - read by DuckDB's replacement scan
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {REF} AS SELECT * FROM arrow")
-    return REF
+    return load_countries(con, uri, REF)
 
 
 def african_total(con: duckdb.DuckDBPyConnection) -> int:

@@ -89,7 +89,7 @@ def gather(settings: Any, result: Any, lake: Any = None, history_runs: int = 10,
         main = result.tables.get(inputs.MASTER) or next(iter(result.tables.values()), None)
         by_region, by_year, series = [], [], []
         if main:
-            by_region, by_year = _coverage(con, main)
+            by_region, by_year = _coverage(con, main, inputs.reference_uri(settings, lake))
             series = _series(con, main, result.anomalies[:top_anomalies])
         return {
             "history": history.check_history(settings, runs=history_runs, lake=lake, con=con),
@@ -106,11 +106,12 @@ def _rows(cur: Any) -> list[dict[str, Any]]:
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def _coverage(con: Any, uri: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    from osaa_lib.transform.reference import countries
+def _coverage(
+    con: Any, uri: str, reference: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from osaa_lib.transform.reference import load_countries
 
-    ref = countries()
-    con.register("_report_ref", ref)
+    load_countries(con, reference, "_report_ref")
     src = f"read_parquet('{uri.replace(chr(39), chr(39) * 2)}')"
     base = f"""WITH africa AS (SELECT iso3, coalesce(intermediate_region, sub_region) AS sub_region
                  FROM _report_ref
@@ -134,7 +135,7 @@ def _coverage(con: Any, uri: str) -> tuple[list[dict[str, Any]], list[dict[str, 
         FROM m JOIN africa a ON a.iso3 = m.country_id JOIN top USING (indicator_id)
         GROUP BY ALL ORDER BY ALL""")
     )
-    con.unregister("_report_ref")
+    con.execute("DROP TABLE _report_ref")
     return by_region, by_year
 
 

@@ -7,23 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# World Bank regional and income aggregates that appear in WDICSV next to countries.
-AGGREGATES = (
-    ("AFE", "Africa Eastern and Southern"),
-    ("AFW", "Africa Western and Central"),
-    ("ARB", "Arab World"),
-    ("EAS", "East Asia & Pacific"),
-    ("ECS", "Europe & Central Asia"),
-    ("HIC", "High income"),
-    ("LDC", "Least developed countries: UN classification"),
-    ("LIC", "Low income"),
-    ("LMC", "Lower middle income"),
-    ("MEA", "Middle East & North Africa"),
-    ("SSA", "Sub-Saharan Africa (excluding high income)"),
-    ("SSF", "Sub-Saharan Africa"),
-    ("UMC", "Upper middle income"),
-    ("WLD", "World"),
-)
+from osaa_lib.transform.reference import WB_AGGREGATES
+
+# World Bank aggregates the sample's WDICSV carries next to countries (names: the reference's).
+AGGREGATE_CODES = tuple("AFE AFW ARB EAS ECS HIC LDC LIC LMC MEA SSA SSF UMC WLD".split())
+AGGREGATES = tuple((code, WB_AGGREGATES[code]) for code in AGGREGATE_CODES)
 
 WDI_SERIES_HEADER = (
     "Series Code",

@@ -9,6 +9,7 @@ to a file.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +24,14 @@ if TYPE_CHECKING:
     from sqlmesh.core.config import Config
 
 # Sources the project always knows, so models, unit tests and lineage exist before any ingest.
-KNOWN = {
-    "sdg": ("uis", {"data_stem": "SDG_DATA_NATIONAL", "label_stem": "SDG_LABEL"}),
-    "opri": ("uis", {"data_stem": "OPRI_DATA_NATIONAL", "label_stem": "OPRI_LABEL"}),
-    "wdi": ("wdi", {"csv_stem": "WDICSV", "series_stem": "WDISeries"}),
-}
+KNOWN = {"sdg": ("uis", "SDG"), "opri": ("uis", "OPRI"), "wdi": ("wdi", "WDI")}
 DEFAULT_YEARS = [str(y) for y in range(1960, 2024)]
-YEAR = re.compile(r"^\d{4}$")
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+RESERVED = frozenset({"sources", "master", "reference"})  # the project's own schemas
+MODEL_NAME = re.compile(
+    r"""@model\(\s*(?:name\s*=\s*)?["']sources\.([a-z_][a-z0-9_]*)["']|\bname\s+sources\.([a-z_][a-z0-9_]*)\b""",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -44,36 +45,40 @@ class LandedFile:
 
 @dataclass
 class Project:
-    """What the lake holds for this target, and the source models derived from it."""
+    """What the lake holds for this target, and the models derived from it.
+
+    `blueprints` has one list per SQLMesh blueprint kind: `raw` (a view per landed file read),
+    `uis`, `wdi` and `long` (a generated `sources.<name>` each). `columns` caches each landed
+    header read ({key: [signature, {column: type}]}) so an unchanged file is not read again.
+    """
 
     landing_root: str
     files: dict[str, dict[str, LandedFile]]
     blueprints: dict[str, list[dict[str, str]]]
     handwritten: list[str]
     ignored: list[str] = field(default_factory=list)
-    years: dict[str, list] = field(default_factory=dict)
+    columns: dict[str, list] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    needed: list[str] = field(default_factory=list)
 
     @property
     def sources(self) -> list[str]:
-        names = {bp["source"] for bps in self.blueprints.values() for bp in bps}
+        names = {
+            bp["source"] for kind, bps in self.blueprints.items() if kind != "raw" for bp in bps
+        }
         return sorted(names | set(self.handwritten))
 
     def raw_models(self, source: str) -> list[str]:
-        for layout, bps in self.blueprints.items():
-            if any(bp["source"] == source for bp in bps):
-                suffixes = ("data_national", "label") if layout == "uis" else ("csv", "series")
-                return [f"{source}.{s}" for s in suffixes]
-        return []
+        """The raw views of a source's landed files (restated when those files change)."""
+        return [
+            f"{bp['source']}.{bp['table']}"
+            for bp in self.blueprints["raw"]
+            if bp["source"] == source
+        ]
 
     def missing(self) -> list[str]:
-        """Landing files a blueprinted source needs but the lake does not hold."""
-        out = []
-        for bps in self.blueprints.values():
-            for bp in bps:
-                for key, stem in bp.items():
-                    if key.endswith("_stem") and stem not in self.files.get(bp["source"], {}):
-                        out.append(f"{bp['source']}/{stem}.parquet")
-        return out
+        """Landing files a known source needs but the lake does not hold."""
+        return list(self.needed)
 
     def signatures(self) -> dict[str, str]:
         return {f.key: f.signature for by_stem in self.files.values() for f in by_stem.values()}
@@ -105,94 +110,205 @@ def _landed(settings: Settings, lake: Lake) -> dict[str, dict[str, LandedFile]]:
     return out
 
 
-def _years(settings: Settings, lake: Lake, key: str) -> list[str]:
-    """Year columns of a landed wide file, from its Parquet schema (no data is read)."""
-    from osaa_lib.db import connect
+class _Headers:
+    """Column names and types of landed files, from their Parquet footers (no data is read)."""
 
-    con = connect(settings)
-    try:
-        names = [
-            r[0]
-            for r in con.execute("SELECT name FROM parquet_schema(?)", [lake.uri(key)]).fetchall()
-        ]
-    except Exception as exc:  # noqa: BLE001
-        raise TransformError(f"cannot read the header of {lake.uri(key)}: {exc}") from exc
-    finally:
-        con.close()
-    years = sorted(n for n in names if YEAR.match(n))
-    if not years:
-        raise TransformError(f"{lake.uri(key)} has no year columns (expected 1960, 1961, ...)")
-    return years
+    def __init__(self, settings: Settings, lake: Lake, cache: dict[str, list]) -> None:
+        self.settings, self.lake, self.cache = settings, lake, cache
+        self.seen: dict[str, list] = {}
+        self.con: Any = None
+
+    def __call__(self, landed: LandedFile) -> dict[str, str]:
+        cached = self.cache.get(landed.key)
+        if cached and cached[0] == landed.signature and isinstance(cached[1], dict):
+            columns = dict(cached[1])
+        else:
+            columns = self._read(landed)
+        self.seen[landed.key] = [landed.signature, columns]
+        return columns
+
+    def _read(self, landed: LandedFile) -> dict[str, str]:
+        if self.con is None:
+            from osaa_lib.db import connect
+
+            self.con = connect(self.settings)
+        uri = self.lake.uri(landed.key)
+        try:
+            rows = self.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [uri]).fetchall()
+        except Exception as exc:  # noqa: BLE001
+            raise TransformError(f"cannot read the header of {uri}: {exc}") from exc
+        return {r[0]: r[1] for r in rows}
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
 
 
-def _handwritten(settings: Settings) -> list[str]:
+def handwritten_sources(settings: Settings) -> list[str]:
+    """Names of the `sources.*` models written by hand under models/sources/ (any subfolder).
+
+    Read from the files' text (`@model("sources.x"` or `name sources.x`) so the project loads
+    once; `open_context` checks the result against the models SQLMesh loaded. Files and folders
+    whose name starts with `_` hold the generated models and shared code.
+    """
     folder = settings.sqlmesh_dir / "models" / "sources"
-    return sorted(
-        p.stem
-        for p in folder.glob("*")
-        if p.suffix in (".py", ".sql") and not p.name.startswith("_")
-    )
+    names: set[str] = set()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).parts
+        if path.suffix not in (".py", ".sql") or any(p.startswith(("_", ".")) for p in rel):
+            continue
+        for found in MODEL_NAME.finditer(path.read_text(encoding="utf-8", errors="replace")):
+            names.add((found.group(1) or found.group(2)).lower())
+    return sorted(names)
 
 
-def discover(
-    settings: Settings, lake: Lake | None = None, known_years: dict[str, list] | None = None
+def table_name(stem: str) -> str:
+    """The raw model of a landed file that no layout names: `<source>.<this>`."""
+    name = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "file"
+    return name if name[0].isalpha() else f"file_{name}"
+
+
+def find_landed_sources(
+    settings: Settings,
+    lake: Lake | None = None,
+    known_columns: dict[str, list] | None = None,
+    handwritten: list[str] | None = None,
 ) -> Project:
-    """Landed files and the source models they imply (known sources plus any new folder).
+    """The landed sources and the models they imply (known sources plus any new folder).
 
-    `known_years` ({key: [signature, years]}) saves re-reading an unchanged wide header.
+    A folder with one complete set of a known layout (`osaa_lib.layouts`) gets that layout's
+    raw and source models; a folder of long-layout files gets a long source model; a folder a
+    handwritten `sources.<name>` model covers gets a raw view per landed file for that model
+    to read. Any other folder is reported in `ignored` (its files still get raw views).
     """
     lake = lake or open_lake(settings)
-    known_years = known_years or {}
-    seen_years: dict[str, list] = {}
     files = _landed(settings, lake)
-    handwritten = _handwritten(settings)
-    blueprints: dict[str, list[dict[str, str]]] = {"uis": [], "wdi": []}
-    ignored: list[str] = []
-    for source in sorted(set(files) | set(KNOWN)):
-        if source in handwritten:
-            continue
-        stems = files.get(source, {})
-        if source in KNOWN:
-            layout, entry = KNOWN[source]
-            entry = {"source": source, **entry}
-        else:
-            uis = sorted(
-                s[: -len("_DATA_NATIONAL")]
-                for s in stems
-                if s.endswith("_DATA_NATIONAL") and f"{s[: -len('_DATA_NATIONAL')]}_LABEL" in stems
-            )
-            wdi = sorted(s[:-3] for s in stems if s.endswith("CSV") and f"{s[:-3]}Series" in stems)
-            if len(uis) + len(wdi) != 1:
-                ignored.append(source)
+    handwritten = handwritten_sources(settings) if handwritten is None else handwritten
+    headers = _Headers(settings, lake, known_columns or {})
+    blueprints: dict[str, list[dict[str, str]]] = {"raw": [], "uis": [], "wdi": [], "long": []}
+    project = Project(lake.uri(keys.landing_prefix(settings)), files, blueprints, handwritten)
+    try:
+        for source in sorted(set(files) | set(KNOWN)):
+            if source in RESERVED:
+                project.ignored.append(source)
+                project.warnings.append(
+                    f"landed folder {source!r} has the name of a project schema: rename it"
+                )
                 continue
-            if uis:
-                layout = "uis"
-                entry = {
-                    "source": source,
-                    "data_stem": f"{uis[0]}_DATA_NATIONAL",
-                    "label_stem": f"{uis[0]}_LABEL",
-                }
+            stems = files.get(source, {})
+            if source not in handwritten and _layout_source(project, source, stems, headers):
+                continue
+            long = _raw_views(project, source, stems, headers)
+            if source in handwritten:
+                continue
+            if long:
+                blueprints["long"].append(
+                    {"source": source, "long_source": source, "files": json.dumps(long)}
+                )
             else:
-                layout = "wdi"
-                entry = {
-                    "source": source,
-                    "csv_stem": f"{wdi[0]}CSV",
-                    "series_stem": f"{wdi[0]}Series",
+                project.ignored.append(source)
+    finally:
+        headers.close()
+    project.columns = headers.seen
+    return project
+
+
+def _layout_source(project: Project, source: str, stems: dict[str, LandedFile], headers) -> bool:
+    """Blueprints for a source of a known layout; False when the folder holds no complete set."""
+    from osaa_lib import layouts
+
+    sets = layouts.complete_sets(list(stems))
+    if source in KNOWN:
+        name, prefix = KNOWN[source]
+        layout = layouts.LAYOUTS[name]
+        tables = next((t for lay, p, t in sets if lay is layout and p == prefix), None)
+        tables = tables or {f.table: f.stem(prefix) for f in layout.files}
+    elif len(sets) == 1:
+        layout, prefix, tables = sets[0]
+    else:
+        if len(sets) > 1:
+            names = ", ".join(f"{p} ({lay.name})" for lay, p, _t in sets)
+            project.warnings.append(f"landed folder {source!r} holds several file sets: {names}")
+        return False
+    entry = {"source": source, "layout": layout.name}
+    for kind in layout.files:
+        stem = tables[kind.table]
+        landed = stems.get(stem)
+        if landed is None:
+            project.needed.append(f"{source}/{stem}.parquet")
+        have = headers(landed) if landed and kind is layout.data else {}
+        if kind.years:
+            years = sorted(c for c in have if layouts.YEAR_COLUMN.match(c))
+            if landed and not years:
+                raise TransformError(
+                    f"{project.landing_root}/{source}/{stem}.parquet has no year columns "
+                    "(expected 1960, 1961, ...)"
+                )
+            entry["years"] = ",".join(years or DEFAULT_YEARS)
+            fields = {**kind.columns, **dict.fromkeys(years or DEFAULT_YEARS, "DOUBLE")}
+        elif kind.exposed:
+            fields = {c: kind.columns.get(c, kind.other) for c in kind.exposed}
+        else:
+            fields = dict(kind.columns)
+        extras = layout.extras(list(have)) if have else []
+        if extras:
+            project.warnings.append(
+                f"{source}/{stem}: column(s) {', '.join(extras)} are not carried into "
+                f"sources.{source} (the {layout.name} layout reads "
+                f"{', '.join(c for c in fields if not layouts.YEAR_COLUMN.match(c))}); "
+                f"write models/sources/{source}/<model>.py to keep them"
+            )
+        project.blueprints["raw"].append(_raw(source, kind.table, stem, fields))
+    project.blueprints[layout.name].append(entry)
+    return True
+
+
+def _raw(source: str, table: str, stem: str, fields: dict[str, str]) -> dict[str, str]:
+    return {"source": source, "table": table, "stem": stem, "fields": json.dumps(fields)}
+
+
+def _raw_views(
+    project: Project, source: str, stems: dict[str, LandedFile], headers
+) -> list[dict[str, Any]]:
+    """A raw view per landed file of the source; returns the long-layout files among them."""
+    from osaa_lib import layouts
+
+    long: list[dict[str, Any]] = []
+    taken: dict[str, str] = {}
+    for stem, landed in sorted(stems.items()):
+        table = table_name(stem)
+        if table in taken:
+            project.warnings.append(
+                f"{source}/{stem} and {source}/{taken[table]} would both be {source}.{table}: "
+                f"{source}/{stem} is not read"
+            )
+            continue
+        taken[table] = stem
+        types = headers(landed)
+        project.blueprints["raw"].append(_raw(source, table, stem, types))
+        mapping = layouts.long_mapping(list(types))
+        if mapping:
+            long.append(
+                {
+                    "table": table,
+                    "types": types,
+                    "columns": mapping.columns,
+                    "extras": mapping.extras,
                 }
-        if layout == "wdi":
-            landed = stems.get(entry["csv_stem"])
-            years = DEFAULT_YEARS
-            if landed:
-                cached = known_years.get(landed.key)
-                if cached and cached[0] == landed.signature:
-                    years = list(cached[1])
-                else:
-                    years = _years(settings, lake, landed.key)
-                seen_years[landed.key] = [landed.signature, years]
-            entry["years"] = ",".join(years)
-        blueprints[layout].append(entry)
-    root = lake.uri(keys.landing_prefix(settings))
-    return Project(root, files, blueprints, handwritten, ignored, seen_years)
+            )
+    return long
+
+
+def discovered_models(ctx: Any) -> set[str]:
+    """The `sources.*` models SQLMesh loaded, as source names."""
+    from sqlglot import exp
+
+    out = set()
+    for fqn in ctx.models:
+        table = exp.to_table(fqn, dialect="duckdb")
+        if table.db == "sources":
+            out.add(table.name)
+    return out
 
 
 def _connection(settings: Settings, database: str) -> Any:
@@ -269,14 +385,31 @@ def open_context(
     gateway: str = "local",
     console: Any = None,
 ) -> Context:
-    """A SQLMesh Context on the project folder with the config built from settings."""
-    from sqlmesh import Context
+    """A SQLMesh Context on the project folder with the config built from settings.
+
+    If the `sources.*` models SQLMesh loaded are not the ones `handwritten_sources` read from
+    the files (a model named in an unusual way), the project is corrected and loaded again, so
+    master.indicators never leaves a source out.
+    """
     from sqlmesh.core.console import NoopConsole, set_console
 
-    project = project or discover(settings)
+    project = project or find_landed_sources(settings)
     database = database or database_path(settings)
     database.parent.mkdir(parents=True, exist_ok=True)
     set_console(console or NoopConsole())
+    ctx = _context(settings, project, database, gateway)
+    loaded = discovered_models(ctx)
+    if loaded != set(project.sources):
+        generated = set(project.sources) - set(project.handwritten)
+        project.handwritten = sorted(loaded - generated)
+        ctx.close()
+        ctx = _context(settings, project, database, gateway)
+    return ctx
+
+
+def _context(settings: Settings, project: Project, database: Path, gateway: str) -> Context:
+    from sqlmesh import Context
+
     try:
         return Context(
             paths=settings.sqlmesh_dir,

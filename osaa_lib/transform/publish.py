@@ -39,7 +39,7 @@ class PublishResult:
 
 
 def publish(settings: Settings, force: bool = False, wait: bool = False) -> PublishResult:
-    """Write each sources.* table and master.indicators as Parquet to the staging zone."""
+    """Write each sources.* table, master.indicators and reference.countries to the staging zone."""
     from osaa_lib.transform.state import locked
 
     with locked(settings, "publish", wait=wait):

@@ -71,7 +71,7 @@ def session(settings: Settings, write: bool = False) -> Iterator[duckdb.DuckDBPy
             _quality_views(con, settings)
             mode = "" if write else " (READ_ONLY)"
             try:
-                con.execute(f"ATTACH '{database}' AS {catalog}{mode}")
+                con.execute(f"ATTACH '{_q(str(database))}' AS {catalog}{mode}")
             except Exception as exc:  # noqa: BLE001
                 if "lock" in str(exc).lower():
                     raise LockError(
@@ -198,4 +198,5 @@ def check_filter(where: str) -> None:
 
 
 def _q(text: str) -> str:
+    """Inside a string literal, only where DuckDB takes no parameter (ATTACH, COPY ... TO)."""
     return text.replace("'", "''")

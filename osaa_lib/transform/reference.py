@@ -6,34 +6,38 @@ their date. World Bank aggregate codes (regions, income groups, lending groups) 
 `is_aggregate`: they appear in WDI next to real countries and must not be summed with them.
 
 The SQLMesh project reads the same rows from the committed seed `sqlMesh/seeds/countries.csv`
-(`write_seed` regenerates it; a test checks it matches `countries()`).
+(`write_seed` regenerates it; a test checks it matches `countries()`) and publishes them as
+`reference.countries` next to master. Readers (the quality engine, the explorer, the reports)
+take that published table through `load_countries`, or the seed while nothing is published:
+country_converter is only read to write the seed.
 """
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "sqlMesh" / "seeds" / "countries.csv"
 
-COLUMNS = (
-    "iso3",
-    "iso2",
-    "name",
-    "m49",
-    "region",
-    "sub_region",
-    "intermediate_region",
-    "is_africa",
-    "is_ldc",
-    "is_lldc",
-    "is_sids",
-    "is_aggregate",
-)
+TYPES = {
+    "iso3": "VARCHAR",
+    "iso2": "VARCHAR",
+    "name": "VARCHAR",
+    "m49": "INTEGER",
+    "region": "VARCHAR",
+    "sub_region": "VARCHAR",
+    "intermediate_region": "VARCHAR",
+    "is_africa": "BOOLEAN",
+    "is_ldc": "BOOLEAN",
+    "is_lldc": "BOOLEAN",
+    "is_sids": "BOOLEAN",
+    "is_aggregate": "BOOLEAN",
+}
+COLUMNS = tuple(TYPES)
 
 # UN-OHRLLS / UNSD M49 lists as of December 2024 (Bhutan left the LDCs in 2023, Sao Tome and
 # Principe in December 2024). Update here when the UN General Assembly changes them.
@@ -227,3 +231,19 @@ def write_seed(path: Path = SEED_PATH) -> Path:
                 }
             )
     return path
+
+
+def load_countries(con: Any, uri: str | None = None, table: str = "_ref_countries") -> str:
+    """reference.countries as a temp table of `con`: the published table when `uri` is given,
+    else the seed SQLMesh builds it from (only empty cells are NULL: Namibia's `NA` stays)."""
+    if uri:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)", [uri])
+        return table
+    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in TYPES.items())
+    # read_csv's option list takes no parameters: the literal is built from TYPES above.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, "
+        f"auto_detect = false, nullstr = '', columns = {{{columns}}})",
+        [str(SEED_PATH)],
+    )
+    return table

@@ -22,7 +22,12 @@ from typing import Any
 from osaa_lib.config import Settings
 from osaa_lib.errors import IngestError, TransformError
 from osaa_lib.lake.keys import landed_source
-from osaa_lib.transform.project import Project, database_path, discover, open_context
+from osaa_lib.transform.project import (
+    Project,
+    database_path,
+    find_landed_sources,
+    open_context,
+)
 from osaa_lib.transform.state import (
     fingerprint,
     is_published,
@@ -47,6 +52,7 @@ class TransformResult:
     rows: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     audit_warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     ignored_sources: list[str] = field(default_factory=list)
     skipped: bool = False
@@ -98,8 +104,9 @@ def _plan_apply(
     result = TransformResult(settings.target, settings.space, database, dry_run=dry_run)
     _set_aside_if_unreadable(settings, database)
     state = read_state(settings)
-    project = discover(settings, known_years=state.get("years"))
+    project = find_landed_sources(settings, known_columns=state.get("columns"))
     result.sources, result.ignored_sources = project.sources, project.ignored
+    _warn(result, project.warnings)
     missing = project.missing()
     if missing:
         raise TransformError(
@@ -134,7 +141,7 @@ def _plan_apply(
             **read_state(settings),
             "fingerprint": print_,
             "landing": signatures,
-            "years": project.years,
+            "columns": project.columns,
         },
     )
     return result
@@ -224,15 +231,10 @@ def _run(
     console = _Recorder(progress)
     ctx = open_context(settings, project, database=database, console=console)
     try:
+        result.sources = project.sources
+        _warn(result, _model_warnings(ctx))
         by_short = {short(fqn): fqn for fqn in ctx.models}
-        selected = None
-        if models:
-            unknown = sorted(set(models) - set(by_short))
-            if unknown:
-                raise TransformError(
-                    f"unknown model(s) {', '.join(unknown)}; known: {', '.join(sorted(by_short))}"
-                )
-            selected = [by_short[m] for m in models]
+        selected = [_resolve(ctx, by_short, m) for m in models] if models else None
         restate = _restatements(ctx, project, state, signatures, by_short, selected)
         # A restatement plan ignores model changes, so changes are applied first, then the
         # raw models of sources whose landed data changed (and were not just rebuilt).
@@ -275,6 +277,54 @@ def _run(
         return result
     finally:
         ctx.close()
+
+
+def _resolve(ctx: Any, by_short: dict[str, str], name: str) -> str:
+    """A model by its name (`sources.unicef`) or by its file's name (`child_mortality`)."""
+    if name in by_short:
+        return by_short[name]
+    by_file = [fqn for fqn, m in ctx.models.items() if m._path and Path(m._path).stem == name]
+    if len(by_file) == 1:
+        return by_file[0]
+    raise TransformError(
+        f"unknown model(s) {name}; known: {', '.join(sorted(by_short))}"
+        + (" (or the file name of a model)" if not by_file else f" ({name} names several files)")
+    )
+
+
+def _model_warnings(ctx: Any) -> list[str]:
+    """Declarations that would change a source's values silently: say so, once per run."""
+    from sqlglot import exp
+
+    out = []
+    for fqn, model in sorted(ctx.models.items()):
+        name = short(fqn)
+        value = (model.columns_to_types or {}).get("value")
+        if (
+            not name.startswith("sources.")
+            or value is None
+            or not value.is_type(exp.DataType.Type.DECIMAL)
+        ):
+            continue
+        params = [p.name for p in value.expressions]
+        scale = int(params[1]) if len(params) > 1 and params[1].isdigit() else (0 if params else 3)
+        if scale < 6:
+            out.append(
+                f"{name} declares value as {value.sql(dialect='duckdb')}: DuckDB keeps "
+                f"{scale} decimal(s) (a bare DECIMAL is DECIMAL(18,3)), so values are rounded "
+                f'in {name}; declare "value": "Double" to keep them exact'
+            )
+    return out
+
+
+def _warn(result: TransformResult, messages: list[str]) -> None:
+    import logging
+
+    log = logging.getLogger(__name__)
+    for message in messages:
+        if message not in result.warnings:
+            result.warnings.append(message)
+            log.warning(message)
 
 
 def _plan(ctx: Any, selected: list[str] | None, restate: list[str] | None) -> Any:

@@ -26,8 +26,12 @@ def short(name: str) -> str:
     return f"{table.db}.{table.name}"
 
 
+PUBLISHED = ("master.indicators", "reference.countries")
+
+
 def is_published(model: str) -> bool:
-    return model.startswith("sources.") or model == "master.indicators"
+    """Every source table, master, and the country reference (read by quality and explorer)."""
+    return model.startswith("sources.") or model in PUBLISHED
 
 
 def state_path(settings: Settings) -> Path:
@@ -68,6 +72,9 @@ def fingerprint(settings: Settings, project: Project) -> str:
         if "__pycache__" in rel or rel.endswith((".duckdb", ".wal", ".pyc")):
             continue
         digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    from osaa_lib import layouts
+
+    digest.update(Path(layouts.__file__).read_bytes())
     variables = {
         "root": project.landing_root,
         "blueprints": project.blueprints,

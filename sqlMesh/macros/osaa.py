@@ -1,10 +1,13 @@
-"""Macros shared by the models: where landed files live, and which sources exist.
+"""Macros shared by the models: where landed files live, which sources exist, typed columns.
 
 Every value comes from config variables that `osaa_lib.transform.project.build_config` computes
-from the settings, so no model holds a path and one project serves every environment.
+from the settings and the landing zone, so no model holds a path and one project serves every
+environment.
 """
 
 from __future__ import annotations
+
+import json
 
 from sqlglot import exp
 from sqlmesh import macro
@@ -29,14 +32,10 @@ def landing(evaluator, source, stem):
 
 
 @macro()
-def osaa_blueprints(evaluator, *layouts):
-    """One blueprint per landed source of the given layouts ('uis', 'wdi'), set at load time."""
+def osaa_blueprints(evaluator, *kinds):
+    """One blueprint per entry of the given kinds ('raw', 'uis', 'wdi', 'long'), set at load."""
     table = evaluator.var("osaa_blueprints") or {}
-    entries = [
-        {"layout": _text(layout), **entry}
-        for layout in layouts
-        for entry in table.get(_text(layout), [])
-    ]
+    entries = [entry for kind in kinds for entry in table.get(_text(kind), [])]
     return exp.Array(
         expressions=[
             exp.Tuple(
@@ -51,14 +50,19 @@ def osaa_blueprints(evaluator, *layouts):
 
 
 @macro()
-def year_columns(evaluator, years):
-    """The WDI year columns of the landed header (`1960` ... whatever it holds), as DOUBLE."""
+def typed_columns(evaluator, fields):
+    """`{"name": "TYPE", ...}` (JSON) -> `CAST("name" AS TYPE) AS "name", ...`, in that order.
+
+    The types of the known layouts come from `osaa_lib.layouts`; any other landed file keeps the
+    types it landed with. Explicit columns (not `*`) keep the models renderable for Spark.
+    """
     out = []
-    for year in _text(years).split(","):
-        col = exp.column(exp.to_identifier(year, quoted=True))
+    for name, kind in json.loads(_text(fields)).items():
+        column = exp.to_identifier(name, quoted=True)
         out.append(
             exp.alias_(
-                exp.cast(col, exp.DataType.build("DOUBLE")), exp.to_identifier(year, quoted=True)
+                exp.cast(exp.column(column), exp.DataType.build(kind, dialect="duckdb")),
+                exp.to_identifier(name, quoted=True),
             )
         )
     return out

@@ -173,6 +173,7 @@ def test_prod_has_its_own_cache_and_publishes_under_prod_staging(tmp_path) -> No
     keys = {t.key for t in publish(prod).written}
     assert keys == {
         "prod/staging/master/indicators.parquet",
+        "prod/staging/reference/countries.parquet",
         "prod/staging/sources/opri.parquet",
         "prod/staging/sources/sdg.parquet",
         "prod/staging/sources/wdi.parquet",

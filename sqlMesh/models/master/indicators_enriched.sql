@@ -15,6 +15,7 @@ SELECT
   i.magnitude,
   i.qualifier,
   i.indicator_description,
+  i.extra,
   i.source,
   c.name AS country_name,
   c.iso2,
