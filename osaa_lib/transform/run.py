@@ -234,8 +234,13 @@ def _run(
         result.sources = project.sources
         _warn(result, _model_warnings(ctx))
         by_short = {short(fqn): fqn for fqn in ctx.models}
-        selected = [_resolve(ctx, by_short, m) for m in models] if models else None
-        restate = _restatements(ctx, project, state, signatures, by_short, selected)
+        selected = chosen = None
+        if models:
+            chosen = [_resolve(ctx, by_short, m) for m in models]
+            # What depends on a chosen model follows its changes (a source's new column reaches
+            # master); a plan that leaves it out promotes a master it never built.
+            selected = sorted({*chosen, *(d for m in chosen for d in ctx.dag.downstream(m))})
+        restate = _restatements(ctx, project, state, signatures, by_short, chosen)
         # A restatement plan ignores model changes, so changes are applied first, then the
         # raw models of sources whose landed data changed (and were not just rebuilt).
         plan = _plan(ctx, selected, None)

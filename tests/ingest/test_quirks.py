@@ -172,3 +172,65 @@ def test_bad_source_names_are_refused(settings: Settings, write_csv: Callable[..
     write_csv("Bad Name", "A.csv", "a\n1\n")
     with pytest.raises(IngestError, match="plain identifier"):
         ingest(settings)
+
+
+def test_file_names_are_matched_case_insensitively(
+    settings: Settings, write_csv: Callable[..., Path]
+) -> None:
+    """`sdg_data_national.csv` is the publisher's SDG_DATA_NATIONAL: same types, same key."""
+    write_csv("ghi", "ghi_data_national.csv", f"{UIS_HEADER}\nA,KEN,2001,1.5,,\n")
+    write_csv("ghi", "Ghi_Label.csv", "INDICATOR_ID,INDICATOR_LABEL_EN\nA,Alpha\n")
+    write_csv("ghi", "wdiseries.csv", "Series Code,Topic\nA,x\n")
+    result = ingest(settings)
+    assert result.ok, [f.error for f in result.failed]
+    assert sorted(f.landing_key for f in result.files) == [
+        "dev/landing/ghi/GHI_DATA_NATIONAL.parquet",
+        "dev/landing/ghi/GHI_LABEL.parquet",
+        "dev/landing/ghi/WDISeries.parquet",
+    ]
+    kinds = {m["stem"]: m["kind"] for m in read_manifests(settings, None, "ghi")}
+    assert kinds == {
+        "GHI_DATA_NATIONAL": "uis_data",
+        "GHI_LABEL": "uis_label",
+        "WDISeries": "wdi_series",
+    }
+    assert _columns(settings, "ghi", "GHI_DATA_NATIONAL")["year"] == "INTEGER"
+
+
+def test_two_names_of_one_file_both_fail_and_the_landing_stays(
+    settings: Settings, write_csv: Callable[..., Path]
+) -> None:
+    write_csv("edu", "EDU_DATA_NATIONAL.csv", f"{UIS_HEADER}\nA,KEN,2001,1.5,,\n")
+    assert ingest(settings).ok
+    write_csv("edu", "edu_data_national.csv", f"{UIS_HEADER}\nB,KEN,2001,9.5,,\n")
+    result = ingest(settings)
+    assert len(result.failed) == 2
+    assert all("case-insensitively" in (f.error or "") for f in result.failed)
+    assert "edu_data_national.csv" in (result.failed[0].error or "") + (
+        result.failed[1].error or ""
+    )
+    assert _rows(settings, "edu", "EDU_DATA_NATIONAL") == [("A", "KEN", 2001, 1.5, None, None)]
+
+
+def test_long_layout_file_gets_its_types_and_keeps_other_columns_as_text(
+    settings: Settings, write_csv: Callable[..., Path]
+) -> None:
+    write_csv(
+        "unicef",
+        "child_mortality.csv",
+        "Country Code,Year,Indicator,Value,Unit,Lower Bound\nNA,2020,U5MR,39.5,per 1000,31\n",
+    )
+    result = ingest(settings)
+    assert result.ok, [f.error for f in result.failed]
+    assert _columns(settings, "unicef", "child_mortality") == {
+        "country_code": "VARCHAR",
+        "year": "INTEGER",
+        "indicator": "VARCHAR",
+        "value": "DOUBLE",
+        "unit": "VARCHAR",
+        "lower_bound": "VARCHAR",
+    }
+    assert _rows(settings, "unicef", "child_mortality") == [
+        ("NA", 2020, "U5MR", 39.5, "per 1000", "31")
+    ]
+    assert read_manifests(settings, None, "unicef")[0]["kind"] == "long"
