@@ -40,7 +40,15 @@ def test_complete_sets_need_every_file_of_the_layout() -> None:
 
 def test_long_header_aliases_and_their_preference() -> None:
     found = layouts.long_mapping(
-        ["country", "country_code", "time_period", "indicator", "obs_value", "unit", "indicator_name"]
+        [
+            "country",
+            "country_code",
+            "time_period",
+            "indicator",
+            "obs_value",
+            "unit",
+            "indicator_name",
+        ]
     )
     assert found.columns == {
         "indicator_id": "indicator",

@@ -25,7 +25,7 @@ runner = CliRunner()
 
 # "Adding New Datasets", step 2, as the runbook prints it; only the placeholders are filled
 # in, and `pass` becomes a query in the runbook's Ibis style.
-RUNBOOK_MODEL = '''import ibis
+RUNBOOK_MODEL = """import ibis
 from sqlmesh.core.macros import MacroEvaluator
 from sqlmesh.core.model import model
 
@@ -57,7 +57,7 @@ def entrypoint(evaluator: MacroEvaluator) -> str:
         value=raw.observation,
     )
     return ibis.to_sql(expr, dialect="duckdb")
-'''
+"""
 # A publisher's file in no layout the workbench knows (the model above maps it).
 YOUR_DATA = (
     "Series,Area,Time,Observation,Unit\n"
@@ -171,7 +171,7 @@ def test_runbook_model_one_folder_up_reaches_master_too(workspace) -> None:
 LONG_CSV = (
     "Country Code,Year,Indicator,Value,Unit,Note\n"
     'KEN,2020,U5MR,41.2,"deaths per 1,000",\n'
-    "NAM,2020,U5MR,39.5,\"deaths per 1,000\",provisional\n"
+    'NAM,2020,U5MR,39.5,"deaths per 1,000",provisional\n'
     "NA,2021,U5MR,38.25,,\n"
 )
 
