@@ -28,8 +28,9 @@ KNOWN = {"sdg": ("uis", "SDG"), "opri": ("uis", "OPRI"), "wdi": ("wdi", "WDI")}
 DEFAULT_YEARS = [str(y) for y in range(1960, 2024)]
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 RESERVED = frozenset({"sources", "master", "reference"})  # the project's own schemas
-MODEL_NAME = re.compile(
-    r"""@model\(\s*(?:name\s*=\s*)?["']sources\.([a-z_][a-z0-9_]*)["']|\bname\s+sources\.([a-z_][a-z0-9_]*)\b""",
+MODEL_NAME = re.compile(  # `@model("sources.x"` (Python) or `name sources.x` (SQL)
+    r"""@model\(\s*(?:name\s*=\s*)?["']sources\.([a-z_][a-z0-9_]*)["']"""
+    r"""|\bname\s+sources\.([a-z_][a-z0-9_]*)\b""",
     re.IGNORECASE,
 )
 
