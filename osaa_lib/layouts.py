@@ -140,14 +140,8 @@ UIS = Layout(
             "uis_data",
             "data_national",
             "_DATA_NATIONAL",
-            {
-                "indicator_id": "VARCHAR",
-                "country_id": "VARCHAR",
-                "year": "INTEGER",
-                "value": "DOUBLE",
-                "magnitude": "VARCHAR",
-                "qualifier": "VARCHAR",
-            },
+            # the indicator columns but the description: UIS's layout is the model of ours
+            {c: INDICATOR_COLUMNS[c] for c in list(INDICATOR_COLUMNS)[:6]},
         ),
         FileKind(
             "uis_label",

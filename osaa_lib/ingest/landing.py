@@ -170,8 +170,10 @@ def ingest(
 
 
 def landed_stem(path: Path) -> str:
-    """The stem a CSV lands under (`osaa_lib.layouts.canonical_stem`): `sdg_data_national.csv`
-    and `SDG_DATA_NATIONAL.csv` are the same file, `SDG_DATA_NATIONAL`, here and in transform."""
+    """The stem a CSV lands under, the same in ingest and transform (`layouts.canonical_stem`).
+
+    `sdg_data_national.csv` and `SDG_DATA_NATIONAL.csv` are one file: `SDG_DATA_NATIONAL`.
+    """
     from osaa_lib import layouts
 
     return layouts.canonical_stem(path.stem)

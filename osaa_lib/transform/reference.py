@@ -234,8 +234,11 @@ def write_seed(path: Path = SEED_PATH) -> Path:
 
 
 def load_countries(con: Any, uri: str | None = None, table: str = "_ref_countries") -> str:
-    """reference.countries as a temp table of `con`: the published table when `uri` is given,
-    else the seed SQLMesh builds it from (only empty cells are NULL: Namibia's `NA` stays)."""
+    """reference.countries as a temp table of `con`; returns the table's name.
+
+    The published table when `uri` is given, else the seed SQLMesh builds it from (only empty
+    cells are NULL there: Namibia's `NA` stays).
+    """
     if uri:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)", [uri])
         return table

@@ -26,6 +26,7 @@ def test_transform_and_publish_on_s3_without_writing_keys(
     published = publish(settings)
     assert {t.model for t in published.written} == {
         "master.indicators",
+        "reference.countries",
         "sources.opri",
         "sources.sdg",
         "sources.wdi",
