@@ -75,6 +75,9 @@ class FileKind:
     other: str = "VARCHAR"  # the type of any other column
     years: bool = False  # four-digit column names are year columns (DOUBLE)
     exposed: tuple[str, ...] | None = None  # columns the raw model reads (None: all of them)
+    # A distinctive suffix (`_DATA_NATIONAL`) names the kind; a common ending (`CSV`, `Series`:
+    # `timeseries.csv`) only with the kind's columns in the header.
+    strict: bool = True
 
     def prefix(self, stem: str) -> str | None:
         """`sdg_data_national` -> `SDG` for the UIS data file; None when the stem is not one."""
@@ -116,6 +119,7 @@ class Layout:
     dropped: tuple[str, ...] = ()
     description: str = ""
     years: bool = False  # `year` and `value` come from the data file's year columns
+    publishers: tuple[str, ...] = ()  # prefixes of the sets we know (each is a source folder)
 
     @property
     def data(self) -> FileKind:
@@ -161,6 +165,7 @@ UIS = Layout(
     },
     lookup=("indicator_id", "indicator_id"),
     description="UNESCO UIS bulk files: <X>_DATA_NATIONAL (long) and <X>_LABEL (labels by id)",
+    publishers=("SDG", "OPRI"),
 )
 
 WORLD_BANK = Layout(
@@ -177,6 +182,7 @@ WORLD_BANK = Layout(
                 "indicator_code": "VARCHAR",
             },
             years=True,
+            strict=False,
         ),
         FileKind(
             "wdi_series",
@@ -190,6 +196,7 @@ WORLD_BANK = Layout(
                 "short_definition",
                 "long_definition",
             ),
+            strict=False,
         ),
     ),
     maps={
@@ -205,9 +212,12 @@ WORLD_BANK = Layout(
     dropped=("country_name", "indicator_name"),
     description="World Bank bulk files: <X>CSV (wide: one column per year) and <X>Series",
     years=True,
+    publishers=("WDI",),
 )
 
 LAYOUTS = {layout.name: layout for layout in (UIS, WORLD_BANK)}
+# Sources the project always has (`sdg`, `opri`, `wdi`), so models exist before any ingest.
+KNOWN_SOURCES = {p.lower(): (lay.name, p) for lay in LAYOUTS.values() for p in lay.publishers}
 LONG = "long"
 
 
@@ -222,20 +232,35 @@ class Match:
         return self.file.stem(self.prefix)
 
 
-def match(stem: str) -> Match | None:
-    """The layout file a stem names (case-insensitively), or None."""
+def match(stem: str, names: list[str] | None = None) -> Match | None:
+    """The layout file a stem names (case-insensitively), or None.
+
+    With the file's (normalised) header `names`, a kind of a common ending (`<X>CSV`,
+    `<X>Series`) matches only when the header has that kind's columns, unless the prefix is a
+    publisher's we know (`WDICSV` lacking a column is a broken World Bank file, not another).
+    """
     for layout in LAYOUTS.values():
         for kind in layout.files:
             prefix = kind.prefix(stem)
-            if prefix:
-                return Match(layout, kind, prefix)
+            if not prefix:
+                continue
+            loose = not kind.strict and prefix not in layout.publishers
+            if names is not None and loose and any(c not in names for c in kind.columns):
+                continue
+            return Match(layout, kind, prefix)
     return None
 
 
-def canonical_stem(stem: str) -> str:
+def canonical_stem(stem: str, names: list[str] | None = None) -> str:
     """The stem a file lands under: the publisher's spelling for known files, else unchanged."""
-    found = match(stem)
+    found = match(stem, names)
     return found.stem if found else stem
+
+
+def needs_header(stem: str) -> bool:
+    """Whether `canonical_stem` of this stem depends on the file's header."""
+    found = match(stem)
+    return found is not None and not (found.file.strict or found.prefix in found.layout.publishers)
 
 
 def same_file(a: str, b: str) -> bool:

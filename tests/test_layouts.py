@@ -29,6 +29,17 @@ def test_file_names_match_case_insensitively(stem: str, landed: str, table: str 
     assert layouts.same_file(stem, landed)
 
 
+def test_a_common_ending_names_a_kind_only_with_its_columns() -> None:
+    long = ["country", "year", "indicator", "value"]
+    wide = ["country_name", "country_code", "indicator_name", "indicator_code", "2020"]
+    assert layouts.canonical_stem("timeseries", long) == "timeseries"
+    assert layouts.match("timeseries", long) is None and layouts.needs_header("timeseries")
+    assert layouts.canonical_stem("idscsv", wide) == "IDSCSV"
+    # a publisher's own name stays its kind, so a broken file is reported as one
+    assert layouts.match("wdicsv", long).file.kind == "wdi_data"
+    assert not layouts.needs_header("WDISeries") and not layouts.needs_header("x_label")
+
+
 def test_complete_sets_need_every_file_of_the_layout() -> None:
     sets = layouts.complete_sets(["ghi_data_national", "GHI_LABEL", "XYZ_DATA_NATIONAL", "notes"])
     assert [(lay.name, prefix, tables) for lay, prefix, tables in sets] == [

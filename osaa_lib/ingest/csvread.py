@@ -110,13 +110,14 @@ def read_header(path: Path, head: bytes) -> list[str]:
 def layout_for(stem: str, names: list[str], path: Path, con: Any) -> Layout:
     """Explicit types for the known layouts (`osaa_lib.layouts`); sniffed types otherwise.
 
-    A stem of a known file kind (`*_DATA_NATIONAL`, `*_LABEL`, `*CSV`, `*Series`, in any case)
-    must have that kind's columns; a header that names the long layout's columns (country,
+    A stem of a known file kind (`*_DATA_NATIONAL`, `*_LABEL`, in any case) must have that
+    kind's columns (`*CSV`, `*Series` are that kind only when they do); a header that names the
+    long layout's columns (country,
     year, indicator, value) is read with their types and the other columns as text.
     """
     from osaa_lib import layouts
 
-    found = layouts.match(stem)
+    found = layouts.match(stem, names)
     if found:
         kind = found.file
         _require(tuple(kind.columns), names, path)

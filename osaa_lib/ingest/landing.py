@@ -176,7 +176,16 @@ def landed_stem(path: Path) -> str:
     """
     from osaa_lib import layouts
 
-    return layouts.canonical_stem(path.stem)
+    if not layouts.needs_header(path.stem):
+        return layouts.canonical_stem(path.stem)
+    from osaa_lib.ingest import csvread
+
+    try:
+        with open(path, "rb") as fh:
+            names = csvread.read_header(path, fh.read(1 << 16))
+    except (OSError, OsaaError):
+        return layouts.canonical_stem(path.stem)  # reading the file reports the problem
+    return layouts.canonical_stem(path.stem, names)
 
 
 def _same_landed_file(paths: list[Path]) -> dict[Path, FileResult]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from osaa_lib import layouts
 from osaa_lib.config import Settings
 from osaa_lib.errors import LakeError, TransformError
 from osaa_lib.lake import Lake, keys, open_lake
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from sqlmesh.core.config import Config
 
 # Sources the project always knows, so models, unit tests and lineage exist before any ingest.
-KNOWN = {"sdg": ("uis", "SDG"), "opri": ("uis", "OPRI"), "wdi": ("wdi", "WDI")}
+KNOWN = layouts.KNOWN_SOURCES
 DEFAULT_YEARS = [str(y) for y in range(1960, 2024)]
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 RESERVED = frozenset({"sources", "master", "reference"})  # the project's own schemas
@@ -216,8 +217,6 @@ def find_landed_sources(
 
 def _layout_source(project: Project, source: str, stems: dict[str, LandedFile], headers) -> bool:
     """Blueprints for a source of a known layout; False when the folder holds no complete set."""
-    from osaa_lib import layouts
-
     sets = layouts.complete_sets(list(stems))
     if source in KNOWN:
         name, prefix = KNOWN[source]
@@ -272,8 +271,6 @@ def _raw_views(
     project: Project, source: str, stems: dict[str, LandedFile], headers
 ) -> list[dict[str, Any]]:
     """A raw view per landed file of the source; returns the long-layout files among them."""
-    from osaa_lib import layouts
-
     long: list[dict[str, Any]] = []
     taken: dict[str, str] = {}
     for stem, landed in sorted(stems.items()):

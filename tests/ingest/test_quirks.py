@@ -234,3 +234,17 @@ def test_long_layout_file_gets_its_types_and_keeps_other_columns_as_text(
         ("NA", 2020, "U5MR", 39.5, "per 1000", "31")
     ]
     assert read_manifests(settings, None, "unicef")[0]["kind"] == "long"
+
+
+def test_a_long_file_named_like_a_world_bank_file_is_still_long(
+    settings: Settings, write_csv: Callable[..., Path]
+) -> None:
+    write_csv("unicef", "TimeSeries.csv", "country,year,indicator,value\nKEN,2020,U5MR,41\n")
+    write_csv("wdi", "WDICSV.csv", "country,year,indicator,value\nKEN,2020,U5MR,41\n")
+    result = ingest(settings)
+    by_stem = {f.stem: f for f in result.files}
+    assert by_stem["TimeSeries"].status == "ingested"
+    assert read_manifests(settings, None, "unicef")[0]["kind"] == "long"
+    assert "WDICSV.csv: line 1: header lacks column(s) country_name" in (
+        by_stem["WDICSV"].error or ""
+    )
