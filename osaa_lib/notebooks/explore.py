@@ -53,21 +53,17 @@ def search_indicators(settings: Settings, text: str = "", limit: int = 200) -> A
 
 
 def reference_rows(settings: Settings | None = None) -> list[dict[str, Any]]:
-    """reference.countries as published next to master (or, with no settings, its seed)."""
+    """reference.countries as published next to master (or its seed, before a first publish)."""
+    from osaa_lib.config import load_settings
     from osaa_lib.db import connect
     from osaa_lib.lake import keys, open_lake
     from osaa_lib.transform.reference import load_countries
 
-    uri = None
-    if settings is not None:
-        lake = open_lake(settings)
-        key = keys.table_key(settings, "reference.countries")
-        uri = lake.uri(key) if lake.exists(key) else None
-        con = connect(settings)
-    else:
-        import duckdb
-
-        con = duckdb.connect()
+    settings = settings or load_settings()
+    lake = open_lake(settings)
+    key = keys.table_key(settings, "reference.countries")
+    uri = lake.uri(key) if lake.exists(key) else None
+    con = connect(settings)
     try:
         cur = con.execute(f"SELECT * FROM {load_countries(con, uri)} ORDER BY iso3")
         names = [d[0] for d in cur.description]

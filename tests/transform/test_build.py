@@ -195,3 +195,22 @@ def test_lineage_tree_and_html(built: Settings) -> None:
     tree = result.tree()
     assert "sdg.data_national" in tree and "master.indicators" in tree and "wdi.csv" not in tree
     assert result.html_path.exists() and "<svg" in result.html_path.read_text()
+
+
+def test_the_published_country_reference_is_what_readers_read(built: Settings) -> None:
+    """One source of truth: SQLMesh's reference.countries, published next to master."""
+    from osaa_lib.notebooks.explore import reference_rows
+    from osaa_lib.quality.inputs import reference_uri
+    from osaa_lib.transform.reference import load_countries
+
+    uri = reference_uri(built, open_lake(built))
+    assert uri and uri.endswith("dev/staging/dev_alice/reference/countries.parquet")
+    con = duckdb.connect()
+    seed = load_countries(con)
+    for a, b in ((f"'{uri}'", seed), (seed, f"'{uri}'")):
+        assert con.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchone() == (
+            0,
+        )
+    published = con.execute(f"SELECT * FROM '{uri}' ORDER BY iso3").fetchall()
+    assert [tuple(r.values()) for r in reference_rows(built)] == published
+    assert ("NAM", "NA") in [(r[0], r[1]) for r in published]
