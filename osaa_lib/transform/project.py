@@ -241,8 +241,7 @@ def _layout_source(project: Project, source: str, stems: dict[str, LandedFile], 
             years = sorted(c for c in have if layouts.YEAR_COLUMN.match(c))
             if landed and not years:
                 raise TransformError(
-                    f"{project.landing_root}/{source}/{stem}.parquet has no year columns "
-                    "(expected 1960, 1961, ...)"
+                    f"{headers.lake.uri(landed.key)} has no year columns (expected 1960, 1961, ...)"
                 )
             entry["years"] = ",".join(years or DEFAULT_YEARS)
             fields = {**kind.columns, **dict.fromkeys(years or DEFAULT_YEARS, "DOUBLE")}
