@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from osaa_lib.cli import app
 from osaa_lib.config import Settings
 from osaa_lib.lake import open_lake
-from osaa_lib.lake.keys import master_key
+from osaa_lib.lake.keys import master_key, staging_prefix
 from tests.conftest import environment_at
 from tests.transform.conftest import REPO, copy_project, make
 
@@ -196,8 +196,8 @@ def test_long_layout_csv_reaches_master_with_no_code(workspace) -> None:
         ("U5MR", "NAM", 2020, 39.5, None, None, None, {"unit": unit, "note": "provisional"},
          "unicef"),
     ]  # fmt: skip
-    keys = {o.key for o in open_lake(settings).list(settings.staging_prefix)}
-    assert "dev/staging/dev_test/sources/unicef.parquet" in keys
+    found = {o.key for o in open_lake(settings).list(staging_prefix(settings))}
+    assert "dev/staging/dev_test/sources/unicef.parquet" in found
 
     from osaa_lib.transform.lineage import render_all
 
