@@ -94,14 +94,17 @@ def _table_checks(
 def _anomaly_check(ctx: checks.Ctx, con: duckdb.DuckDBPyConnection) -> CheckResult:
     where = "" if ctx.table == inputs.MASTER else f"AND source = {checks.lit(ctx.table)}"
     n = con.execute(
-        f"""SELECT count(DISTINCT (indicator_id, country_id, year)) FROM {anomalies.TABLE}
+        f"""SELECT count(DISTINCT (source, indicator_id, country_id, year)) FROM {anomalies.TABLE}
         WHERE annotation IS NULL AND NOT accepted {where}"""
     ).fetchone()[0]
     base = max(ctx.stats.get("measurement_rows", 0) - ctx.stats.get("null_values", 0), 1)
     ctx.metric("anomalies", n)
-    sql = f"""SELECT * EXCLUDE (accept_reason) FROM {anomalies.TABLE}
-        WHERE annotation IS NULL AND NOT accepted {where}
-        ORDER BY priority DESC, indicator_id, country_id, year, method"""
+    # one failing row per value alarmed, its methods together, as the check counts them
+    sql = f"""SELECT source, indicator_id, country_id, year, any_value(value) AS value,
+          string_agg(method, ', ' ORDER BY method) AS methods, max(priority) AS priority
+        FROM {anomalies.TABLE} WHERE annotation IS NULL AND NOT accepted {where}
+        GROUP BY source, indicator_id, country_id, year
+        ORDER BY priority DESC, indicator_id, country_id, year"""
     msg = f"{n} values alarmed by the anomaly methods ({n / base:.2%} of measurements)"
     return checks.result(ctx, "anomalies", n / base, n, msg, sql)
 
