@@ -8,7 +8,6 @@ from typing import Any
 
 from osaa_lib.reports.html import render_page, write_page
 
-
 PIPELINE_COMMANDS = ("run-pipeline", "run-notebooks")
 
 
