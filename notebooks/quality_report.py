@@ -19,8 +19,8 @@ def _():
     Checks the published tables (`master.indicators` and each source) before they are used:
     completeness, duplicates, country codes against the reference, coverage of African
     countries, freshness, volume changes, revisions between vintages and unusual values.
-    **Errors** stop publication; **warnings** ask for a look. Read top to bottom: the verdict
-    and key figures first, details and the profile appendix last.
+    Read top to bottom: the verdict and what changed since the previous run first, details
+    and the profile appendix last.
     """)
     return
 
@@ -86,28 +86,25 @@ def _(applied, result, settings):
 
 
 @app.cell
-def _(applied, data, result, settings):
+def _(data, result):
     mo.Html(
         reports.toc(
             [
-                ("run", "Run"),
+                ("changes", "What changed"),
                 ("kpis", "Key figures"),
                 ("checks", "Checks"),
+                ("anomalies", "Anomalies"),
                 ("history", "History"),
                 ("volume", "Volume"),
                 ("coverage", "Coverage"),
                 ("integrity", "Integrity"),
                 ("vintages", "Vintages"),
-                ("anomalies", "Anomalies"),
+                ("run", "Run details"),
                 ("profile", "Profile"),
             ]
         )
-        + rs.header_section(
-            result,
-            notebooks.effective(applied, settings),
-            data["environment"],
-            data["files"],
-        )
+        + rs.summary_section(result, data["values"])
+        + rs.changes_section(data["changes"], data["values"])
     )
     return
 
@@ -121,6 +118,12 @@ def _(result):
 @app.cell
 def _(result):
     mo.Html(rs.checks_section(result.checks))
+    return
+
+
+@app.cell
+def _(data):
+    mo.Html(rs.anomaly_section(data["values"], data["series"]))
     return
 
 
@@ -155,8 +158,15 @@ def _(result):
 
 
 @app.cell
-def _(data, result):
-    mo.Html(rs.anomaly_section(result.anomalies, data["series"], result.anomaly_count))
+def _(applied, data, result, settings):
+    mo.Html(
+        rs.run_section(
+            result,
+            notebooks.effective(applied, settings),
+            data["environment"],
+            data["files"],
+        )
+    )
     return
 
 

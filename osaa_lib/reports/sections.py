@@ -1,8 +1,9 @@
 """The sections of the quality report, in reading order: each takes results, returns markup.
 
 Each section is a template in `templates/sections/`; the functions here pick and shape what it
-shows. Charts are Vega-Lite specs rendered to inline SVG, so the report draws with no script
-and no network; templates autoescape every text from the data.
+shows. Charts are Vega-Lite specs rendered to inline SVG, so the report draws with no network;
+templates autoescape every text from the data. The checks and anomaly tables are sortable and
+filterable by the page's one inline script, which only reads and reorders the page's rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ STATUS_COLORS = {"pass": "#1d7d4f", "warn": "#d69e2e", "fail": "#c53030"}
 INTEGRITY_CHECKS = (
     "unknown_countries", "aggregates", "africa_coverage", "unlabelled", "schema", "schema_change",
 )  # fmt: skip
+# What the report says about the quality gate, said once: the verdict, the checks' intro and
+# the notebook's header all take their words from here.
+GATE = {
+    "rule": "An error-severity check that fails stops publication; a warning asks for a look "
+            "and does not stop it.",
+    "blocked": "Publication blocked: error-severity checks failed: {names}.",
+    "warnings": "Publishable: no error-severity check failed; the warnings below need a look.",
+    "passed": "Publishable: every check passed.",
+}  # fmt: skip
+METHOD_NAMES = {"robust_z": "robust z", "hb": "HB", "zscore": "z-score"}
+# The names of the anomaly counts (see `data.AnomalyValues`), the same in every section.
+COUNT_NAMES = {"alarmed": "values alarmed", "flagged": "values flagged", "flags": "flags"}
 
 
 def vega(spec: dict[str, Any], caption: str = "") -> Markup:
@@ -31,16 +44,23 @@ def verdict(result: Any) -> Markup:
     counts = result.counts
     if result.gate_failed:
         names = ", ".join(f"{c.name} ({c.source})" for c in result.blocking)
-        return callout(f"Publication blocked: error-severity checks failed: {names}.", "alert")
+        return callout(GATE["blocked"].format(names=names), "alert")
     if counts.get("warn") or counts.get("fail"):
-        return callout(
-            "Publishable: no error-severity check failed; the warnings below need a look.", "note"
-        )
-    return callout("Publishable: every check passed.", "ok")
+        return callout(GATE["warnings"], "note")
+    return callout(GATE["passed"], "ok")
 
 
-def header_section(result: Any, applied: Mapping[str, Any], env: Mapping[str, Any],
-                   files: Sequence[Mapping[str, Any]]) -> Markup:  # fmt: skip
+def summary_section(result: Any, values: Any) -> Markup:
+    """The verdict and the run's counts, above everything else."""
+    return render(
+        "sections/summary.html", verdict=verdict(result), counts=result.counts, values=values,
+        names=COUNT_NAMES, rule=GATE["rule"],
+    )  # fmt: skip
+
+
+def run_section(result: Any, applied: Mapping[str, Any], env: Mapping[str, Any],
+                files: Sequence[Mapping[str, Any]]) -> Markup:  # fmt: skip
+    """What was checked, where, with which code and data (the report's provenance)."""
     params = ", ".join(f"{k}={v!r}" for k, v in applied.items())
     run = {
         "run id": result.run_id, "checked at": result.run_at, "environment": result.space,
@@ -50,10 +70,7 @@ def header_section(result: Any, applied: Mapping[str, Any], env: Mapping[str, An
     }  # fmt: skip
     code = macro("code")
     files = [{**f, "sha256": code(f["sha256"], "hash")} if f.get("sha256") else f for f in files]
-    return render(
-        "sections/run.html", verdict=verdict(result), counts=result.counts,
-        anomalies=getattr(result, "anomaly_count", len(result.anomalies)), run=run, files=files,
-    )  # fmt: skip
+    return render("sections/run.html", run=run, files=files)
 
 
 KPI_LABELS = {
@@ -101,6 +118,9 @@ def check_rows(checks: Sequence[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+CHECK_FILTERS = ("status", "severity", "table", "check")
+
+
 def checks_section(checks: Sequence[Any]) -> Markup:
     complete = [
         {"source": c.source, "completeness": c.metric}
@@ -114,16 +134,17 @@ def checks_section(checks: Sequence[Any]) -> Markup:
         limit = next((c.threshold for c in checks if c.name == "completeness"), None) or 0.95
         chart = svg(completeness_by_source(complete, threshold=limit))
     return render(
-        "sections/checks.html", chart=chart,
+        "sections/checks.html", chart=chart, rule=GATE["rule"], filters=CHECK_FILTERS,
         flagged=check_rows([c for c in checks if c.status != "pass"]),
         passed=check_rows([c for c in checks if c.status == "pass"]),
     )  # fmt: skip
 
 
 def history_section(history: Any, runs: int = 10) -> Markup:
+    """Outcomes run after run: the checks whose outcome moved apart from those that never pass."""
     rows = _records(history)
     if not rows:
-        return render("sections/history.html", runs=0, chart=None, changed=[])
+        return render("sections/history.html", runs=0, chart=None, moved=[], never=[])
     ids = sorted({r["run_id"] for r in rows})[-runs:]
     counts: dict[tuple[str, str], int] = {}
     grid: dict[tuple[str, str], dict[str, str]] = {}
@@ -143,12 +164,14 @@ def history_section(history: Any, runs: int = 10) -> Markup:
                                 "range": list(STATUS_COLORS.values())}},
         },
     }, "Checks by outcome, last runs")  # fmt: skip
-    changed = [
-        {"table": s, "check": n, **{i[:15]: badge(v.get(i)) if v.get(i) else "" for i in ids}}
-        for (s, n), v in sorted(grid.items())
-        if len(set(v.values())) > 1 or "pass" not in v.values()
-    ]  # fmt: skip
-    return render("sections/history.html", runs=len(ids), chart=chart, changed=changed)
+    moved, never = [], []
+    for (s, n), v in sorted(grid.items()):
+        row = {"table": s, "check": n, **{i[:15]: badge(v.get(i)) if v.get(i) else "" for i in ids}}
+        if len(set(v.values())) > 1:
+            moved.append(row)
+        elif "pass" not in v.values():
+            never.append(row)
+    return render("sections/history.html", runs=len(ids), chart=chart, moved=moved, never=never)
 
 
 def volume_section(volume: Any, freshness: Sequence[Mapping[str, Any]]) -> Markup:
@@ -225,13 +248,46 @@ def vintage_section(diffs: Mapping[str, Any]) -> Markup:
     return render("sections/vintages.html", summary=summary, parts=parts)
 
 
-ANOMALY_COLUMNS = ("priority", "source", "indicator_id", "country_id", "year", "value",
-                   "expected", "method", "score", "annotation")  # fmt: skip
+ANNOTATIONS = {
+    "zscore_only": "z-score only (not alarming on its own)",
+    "estimate": "an estimate (qualifier)",
+    "break": "a series break (qualifier)",
+}
+VALUE_FILTERS = ("country group", "table", "methods")
 
 
-def anomaly_section(anomalies: Sequence[Any], series: Sequence[Mapping[str, Any]],
-                    total: int | None = None) -> Markup:  # fmt: skip
-    rows = [_plain(a) for a in anomalies]
+def _country(v: Mapping[str, Any]) -> str:
+    return f"{v['country']} ({v['country_id']})" if v.get("country") else str(v["country_id"])
+
+
+def _short(text: str | None, limit: int = 90) -> str | None:
+    """A label cut to a table cell's length (WDI's labels are whole definitions)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def value_row(v: Mapping[str, Any]) -> dict[str, Any]:
+    """One anomalous value as a table row: its methods together, their scores side by side."""
+    from osaa_lib.reports.data import METHODS
+
+    return {
+        "country group": v["country_group"], "country": _country(v), "table": v["source"],
+        "indicator": v["indicator_id"], "label": _short(v.get("label")), "year": v["year"],
+        "value": v["value"], "expected": v["expected"],
+        "methods": ", ".join(METHOD_NAMES.get(m, m) for m in v["methods"]),
+        **{f"{METHOD_NAMES[m]} score": v.get(m) for m in METHODS},
+    }  # fmt: skip
+
+
+def why_not_alarmed(v: Mapping[str, Any]) -> str:
+    if v.get("annotation"):
+        return ANNOTATIONS.get(v["annotation"], v["annotation"])
+    return v.get("accept_reason") or "accepted"
+
+
+def anomaly_section(values: Any, series: Sequence[Mapping[str, Any]]) -> Markup:
+    """Every alarmed value once, methods together, African countries first."""
     chart = None
     if series:
         chart = vega({
@@ -250,11 +306,49 @@ def anomaly_section(anomalies: Sequence[Any], series: Sequence[Mapping[str, Any]
                               "y": {"field": "value", "type": "quantitative"}}},
             ]},
             "resolve": {"scale": {"y": "independent"}},
-        }, "Top anomalies in their series (red: the flagged value)")  # fmt: skip
-    shown = f"{len(rows)} of {total}" if total is not None else str(len(rows))
+        }, "The first alarmed values in their series (red: the alarmed value)")  # fmt: skip
+    quiet = [{**value_row(v), "why not alarmed": why_not_alarmed(v)} for v in values.quiet]
     return render(
-        "sections/anomalies.html", chart=chart, rows=rows, columns=ANOMALY_COLUMNS, shown=shown
-    )
+        "sections/anomalies.html", chart=chart, values=values, names=COUNT_NAMES,
+        rows=[value_row(v) for v in values.rows], quiet=quiet, filters=VALUE_FILTERS,
+        groups="; ".join(f"{g}: {n:,}" for g, n in values.groups.items()),
+        explained="; ".join(f"{ANNOTATIONS.get(k, k)}: {n:,}" for k, n in values.explained.items()),
+    )  # fmt: skip
+
+
+def _now(why: str) -> str:
+    """`explained: zscore_only` in the reader's words."""
+    kind, _, code = why.partition(": ")
+    return f"{kind}: {ANNOTATIONS.get(code, code)}" if code else why
+
+
+def changes_section(changes: Any, values: Any) -> Markup:
+    """What moved since the previous run: checks, key figures, sources, alarmed values."""
+    finding, status = macro("finding", PARTS), macro("check_status", PARTS)
+    checks = [{
+        "change": badge(c["change"]), "table": c["source"], "check": c["check"],
+        "severity": c["severity"], "before": badge(c["before"]) if c["before"] else "—",
+        "now": status(c["now"], c["accepted"]) if c["now"] else "—",
+        "failing before": c["failing before"], "failing now": c["failing now"],
+        "what it found now": finding(c["message"], list(c["samples"])[:5]),
+    } for c in changes.checks]  # fmt: skip
+    kpis = [{"table": k["source"], "figure": KPI_LABELS.get(k["name"], k["name"]),
+             "previous run": _year(k["before"]) if k["name"].endswith("_year") else k["before"],
+             "this run": _year(k["now"]) if k["name"].endswith("_year") else k["now"],
+             "change": k["change"]} for k in changes.kpis]  # fmt: skip
+    cleared = [{
+        "country group": v["country_group"], "country": _country(v), "table": v["source"],
+        "indicator": v["indicator_id"], "year": v["year"], "value then": v["value"],
+        "methods then": ", ".join(METHOD_NAMES.get(m, m) for m in v["methods"]),
+        "now": _now(v["now"]),
+    } for v in changes.cleared_values]  # fmt: skip
+    return render(
+        "sections/changes.html", changes=changes, checks=checks, kpis=kpis,
+        sources=changes.sources, new=[value_row(v) for v in changes.new_values],
+        cleared=cleared, names=COUNT_NAMES, values=values, filters=VALUE_FILTERS,
+        worse=changes.count("newly failing") + changes.count("new check"),
+        better=changes.count("resolved") + changes.count("improved"),
+    )  # fmt: skip
 
 
 def profile_section(profile: Any) -> Markup:
@@ -270,6 +364,28 @@ def profile_section(profile: Any) -> Markup:
 INGEST_STATUS = {"ingested": "pass", "skipped": "skip", "failed": "fail"}
 
 
+def ingest_verdict(result: Any) -> Markup:
+    """One line on the whole ingest that never calls it clean while cells were rejected."""
+    kept = [f for f in result.files if f.status != "failed"]
+    cells = sum(f.rejects or 0 for f in kept)
+    files = sum(bool(f.rejects) for f in kept)
+    skipped = sum(f.status == "skipped" for f in kept)
+    read = f"{len(kept) - skipped} landed, {skipped} skipped as unchanged"
+    rejected = (
+        f"{cells:,} cells in {files} {'file' if files == 1 else 'files'} could not be read as "
+        "their column's type: they are null in the landing zone and listed under Problems."
+    )
+    if result.failed:
+        text = (f"{len(result.failed)} of {len(result.files)} files could not be landed; their "
+                f"previous landing stays (see Problems). Of the others, {read}.")  # fmt: skip
+        return callout(f"{text} {rejected}" if cells else text, "alert")
+    if cells:
+        return callout(f"No file failed ({read}), but {rejected}", "note")
+    if not result.files:
+        return callout("No files found in the raw folder.", "note")
+    return callout(f"Every file was read and every cell parsed: {read}.", "ok")
+
+
 def ingest_sections(result: Any, settings: Any, max_rejects: int = 20) -> Markup:
     """What landed (one row per file) and every problem found while reading the files."""
     from osaa_lib.ingest import read_rejects
@@ -278,19 +394,21 @@ def ingest_sections(result: Any, settings: Any, max_rejects: int = 20) -> Markup
     files = []
     problems = []
     for f in result.files:
+        kind = "warn" if f.rejects and f.status != "failed" else INGEST_STATUS.get(f.status)
         files.append({
             "source": f.source, "file": f.path.rsplit("/", 1)[-1],
-            "status": status(INGEST_STATUS.get(f.status, f.status), f.status),
+            "status": status(kind or f.status, f.status),
             "rows": f.rows, "columns": f.columns, "rejected cells": f.rejects,
             "seconds": f.seconds, "landed as": f.landing_key, "vintage": f.vintage_id,
         })  # fmt: skip
         rejects = None
         if f.rejects and f.status != "failed":
-            rejects = read_rejects(settings, None, f.source, f.stem)
+            rejects = [{**r, "line": str(r["line"])} if isinstance(r.get("line"), int) else r
+                       for r in read_rejects(settings, None, f.source, f.stem)]  # fmt: skip
         if f.error or rejects is not None:
             problems.append({"path": f.path, "error": f.error, "count": f.rejects,
                              "rejects": rejects})  # fmt: skip
     return render(
-        "sections/ingest.html", files=files, failed=len(result.failed), problems=problems,
-        max_rejects=max_rejects,
+        "sections/ingest.html", verdict=ingest_verdict(result), files=files,
+        problems=problems, max_rejects=max_rejects,
     )  # fmt: skip
