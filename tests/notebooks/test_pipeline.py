@@ -24,6 +24,7 @@ from tests.conftest import settings_at
 from tests.notebooks.conftest import REPO
 
 pytestmark = pytest.mark.slow
+TABLES_JS = (REPO / "osaa_lib" / "reports" / "templates" / "tables.js").read_text()
 
 
 def _env(settings) -> dict[str, str]:
@@ -59,7 +60,10 @@ def test_run_pipeline_runs_every_notebook_and_exits_by_the_gate(piped) -> None:
     for name in ("ingest", "transform", "quality_report"):
         html = (run_dir / f"{name}.html").read_text()
         assert (run_dir / f"{name}.ipynb").exists()
-        assert not re.search(r"<script\b", html) and "This run failed" not in html
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
+        assert [a for a, body in scripts if a or body.strip() != TABLES_JS.strip()] == [], name
+        assert bool(scripts) == (name == "quality_report"), "only the report's tables script"
+        assert "This run failed" not in html
 
 
 def test_report_finds_the_planted_defects(piped) -> None:

@@ -56,6 +56,7 @@ def test_report_renders_and_names_the_blocking_check(gated) -> None:
     assert "Publication blocked" in html and "duplicates (master)" in html
     assert f"{planted.duplicates} duplicated keys" in html
     for title in (
+        "What changed since the previous run",
         "Key figures",
         "Checks",
         "Check history",
@@ -64,11 +65,13 @@ def test_report_renders_and_names_the_blocking_check(gated) -> None:
         "Reference integrity",
         "Vintage diff",
         "Anomalies",
+        "Run details",
         "Profile appendix",
     ):
         assert f"<h2>{title}</h2>" in html, title
     assert "since last run" in html or "no change" in html, "KPIs compare with the previous run"
-    assert not re.search(r"<script\b", html)
+    assert "Nothing changed" in html, "the same data checked twice"
+    assert not re.search(r"<script\b[^>]*\bsrc=", html), "inline scripts only"
 
 
 def test_index_lists_both_runs_newest_first(gated) -> None:
