@@ -364,6 +364,10 @@ def profile_section(profile: Any) -> Markup:
 INGEST_STATUS = {"ingested": "pass", "skipped": "skip", "failed": "fail"}
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def ingest_verdict(result: Any) -> Markup:
     """One line on the whole ingest that never calls it clean while cells were rejected."""
     kept = [f for f in result.files if f.status != "failed"]
@@ -372,8 +376,8 @@ def ingest_verdict(result: Any) -> Markup:
     skipped = sum(f.status == "skipped" for f in kept)
     read = f"{len(kept) - skipped} landed, {skipped} skipped as unchanged"
     rejected = (
-        f"{cells:,} cells in {files} {'file' if files == 1 else 'files'} could not be read as "
-        "their column's type: they are null in the landing zone and listed under Problems."
+        f"{_n(cells, 'cell')} in {_n(files, 'file')} could not be read as the column's type: "
+        "stored as null in the landing zone and listed under Problems."
     )
     if result.failed:
         text = (f"{len(result.failed)} of {len(result.files)} files could not be landed; their "

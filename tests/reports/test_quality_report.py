@@ -199,7 +199,7 @@ def test_the_ingest_page_counts_the_rejected_cells(runs) -> None:
     page = soup(first / "ingest.html")
     verdict = text(page.find("section", id="landed").select_one("div.note, div.ok, div.alert"))
     assert verdict == (f"No file failed (6 landed, 0 skipped as unchanged), but {cells} cells "
-                       "in 3 files could not be read as their column's type: they are null in "
+                       "in 3 files could not be read as the column's type: stored as null in "
                        "the landing zone and listed under Problems.")  # fmt: skip
     assert "every cell parsed" not in text(page)
     files = rows(page.find("section", id="landed").find("table"))
