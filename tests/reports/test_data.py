@@ -62,3 +62,26 @@ def test_african_countries_first_then_others_aggregates_and_unknown_codes(con) -
     assert listed == [("NGA", GROUPS[0]), ("GHA", GROUPS[0]), ("FRA", GROUPS[1]),
                       ("SSF", GROUPS[2]), ("XXX", GROUPS[3])]  # fmt: skip
     assert value_rows(con, "alarmed", 2)[-1]["country_id"] == "GHA"
+
+
+def test_an_unrecorded_run_is_grouped_from_the_flags_it_lists(make_settings) -> None:
+    """A run made with `record=False` has no history file: its listed flags are all there is,
+    and the values say so (`complete` is False) instead of passing for the run's counts."""
+    from datetime import UTC, datetime
+
+    from osaa_lib.lake import open_lake
+    from osaa_lib.quality.model import Anomaly, QualityResult
+    from osaa_lib.reports.data import anomaly_values
+
+    settings = make_settings()
+    flags = [Anomaly(*f[:9], annotation=f[9], accepted=f[10], accept_reason=f[11])
+             for f in FLAGS]  # fmt: skip
+    result = QualityResult("unrecorded", datetime.now(UTC), "dev", "dev_tester", {}, [], flags,
+                           [])  # fmt: skip
+    con = duckdb.connect()
+    integrity.load_reference(con)
+    values = anomaly_values(con, open_lake(settings), settings, result)
+    assert not values.complete
+    assert (values.flags, values.flagged, values.alarmed) == (len(FLAGS), 7, 5)
+    assert [r["country_id"] for r in values.rows] == ["NGA", "GHA", "FRA", "SSF", "XXX"]
+    assert values.explained == {"accepted": 1, "zscore_only": 1}
