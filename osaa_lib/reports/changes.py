@@ -128,7 +128,7 @@ def _anomaly_changes(con: Any, lake: Any, settings: Any, result: Any, values: An
                      changes: Changes, listed: int) -> None:  # fmt: skip
     """New alarmed values (not alarmed last time) and cleared ones (alarmed then, not now)."""
     from osaa_lib.quality import history
-    from osaa_lib.reports.data import VALUES, _lit, add_labels, group_values, value_rows
+    from osaa_lib.reports.values import VALUES, _lit, add_labels, group_values, value_rows
 
     key = history.table_key(settings, "dq_anomalies", result.previous_run_id)
     if not values.complete or not lake.exists(key):

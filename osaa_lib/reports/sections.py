@@ -269,7 +269,7 @@ def _short(text: str | None, limit: int = 90) -> str | None:
 
 def value_row(v: Mapping[str, Any]) -> dict[str, Any]:
     """One anomalous value as a table row: its methods together, their scores side by side."""
-    from osaa_lib.reports.data import METHODS
+    from osaa_lib.reports.values import METHODS
 
     return {
         "country group": v["country_group"], "country": _country(v), "table": v["source"],

@@ -103,7 +103,7 @@ def _quality_page(settings: Settings) -> str:
     from osaa_lib.quality.vintages import VintageDiff
     from osaa_lib.reports import sections as rs
     from osaa_lib.reports.changes import Changes
-    from osaa_lib.reports.data import AnomalyValues
+    from osaa_lib.reports.values import AnomalyValues
 
     hostile = f"{SCRIPT} {ATTRIBUTE}"
     sample = {"indicator_id": SCRIPT, "country_id": ATTRIBUTE, "year": 2020}

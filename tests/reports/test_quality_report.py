@@ -168,7 +168,7 @@ def test_every_planted_outlier_is_one_row_with_its_methods(runs) -> None:
 
 
 def test_african_countries_come_first_and_the_groups_follow_the_reference(runs) -> None:
-    from osaa_lib.reports.data import GROUPS
+    from osaa_lib.reports.values import GROUPS
     from osaa_lib.transform.reference import country_rows
 
     _, first, _, _ = runs

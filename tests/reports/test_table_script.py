@@ -32,7 +32,7 @@ def _visible(page, box: str, column: str) -> list[str]:
 
 def _values_page(tmp_path: Path) -> Path:
     from osaa_lib.quality.model import CheckResult
-    from osaa_lib.reports.data import AnomalyValues
+    from osaa_lib.reports.values import AnomalyValues
 
     def value(country: str, group: str, score: float | None, year: int) -> dict:
         return {"source": "sdg", "indicator_id": f"CR.{year}", "country_id": country,

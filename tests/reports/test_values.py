@@ -1,4 +1,4 @@
-"""The anomaly flags of a run as one row per value (`reports.data`), on real DuckDB tables."""
+"""The anomaly flags of a run as one row per value (`reports.values`), on real DuckDB tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from osaa_lib.quality import history, integrity
-from osaa_lib.reports.data import GROUPS, VALUES, group_values, value_rows
+from osaa_lib.reports.values import GROUPS, VALUES, group_values, value_rows
 
 COLUMNS = ("source", "indicator_id", "country_id", "year", "value", "method", "score",
            "expected", "priority", "annotation", "accepted", "accept_reason")  # fmt: skip
@@ -71,7 +71,7 @@ def test_an_unrecorded_run_is_grouped_from_the_flags_it_lists(make_settings) -> 
 
     from osaa_lib.lake import open_lake
     from osaa_lib.quality.model import Anomaly, QualityResult
-    from osaa_lib.reports.data import anomaly_values
+    from osaa_lib.reports.values import anomaly_values
 
     settings = make_settings()
     flags = [Anomaly(*f[:9], annotation=f[9], accepted=f[10], accept_reason=f[11])
