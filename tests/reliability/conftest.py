@@ -323,6 +323,7 @@ def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Snapshots:
     )
     assert set(snaps.reference.published) == {
         "master/indicators.parquet",
+        "reference/countries.parquet",
         "sources/opri.parquet",
         "sources/sdg.parquet",
         "sources/wdi.parquet",
