@@ -2,7 +2,7 @@
 
 Running the stages through their notebooks (rather than calling the library directly) leaves a
 readable record of every run in `reports/<run_id>/`: what landed, what was built, what the checks
-found. The exit status follows the rules of issue 6: a cell that raises is a code error and stops
+found. The exit status: a cell that raises is a code error and stops
 the run; a failed data-quality check never stops the notebooks (the report must render) and only
 an error-severity failure makes the run fail, with the quality gate's exit code.
 """

@@ -83,27 +83,6 @@ def freshness_bars(data: Any, max_lag: float = 3) -> alt.Chart:
     return bars + rule
 
 
-def check_history(data: Any) -> alt.Chart:
-    """Status of every check over recent runs (run_id, source, check_name, status)."""
-    import altair as alt
-
-    df = _frame(data, ("run_id", "source", "check_name", "status"), "check history")
-    df["check"] = df["source"].astype(str) + "." + df["check_name"].astype(str)
-    return (
-        alt.Chart(df, title="Check results over runs")
-        .mark_rect()
-        .encode(
-            x=alt.X("run_id:O", title="run", axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("check:N", title=None),
-            color=alt.Color(
-                "status:N",
-                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-            ),
-            tooltip=["run_id", "check", "status"],
-        )
-    )
-
-
 def revisions_histogram(data: Any, source: str = "") -> alt.Chart:
     """How large revisions between two vintages are (log10_rel_change, revisions)."""
     import altair as alt

@@ -14,13 +14,10 @@ def _svg(chart) -> str:
     return svg
 
 
-def test_completeness_freshness_history_revisions():
+def test_completeness_freshness_revisions():
     _svg(charts.completeness_by_source([{"source": "sdg", "completeness": 0.97},
                                         {"source": "wdi", "completeness": 0.90}]))  # fmt: skip
     _svg(charts.freshness_bars([{"name": "sdg", "lag_years": 2}, {"name": "wdi", "lag_years": 5}]))
-    hist = [{"run_id": f"r{i}", "source": "sdg", "check_name": "duplicates",
-             "status": ("pass", "warn", "fail")[i % 3]} for i in range(6)]  # fmt: skip
-    assert "duplicates" in _svg(charts.check_history(hist))
     revised = [{"log10_rel_change": x, "revisions": n} for x, n in ((-2.0, 10), (0.5, 2))]
     _svg(charts.revisions_histogram(revised, "sdg"))
 
